@@ -1,0 +1,64 @@
+// swift-tools-version:6.0
+import PackageDescription
+
+// Layout and dependency direction: docs/ARCHITECTURE.md.
+// Wire (codec and vocabulary types) is at the bottom; Crypto and Store build on it.
+let package = Package(
+    name: "Tradewind",
+    platforms: [.macOS(.v14)],
+    products: [
+        .executable(name: "tradewind", targets: ["tradewind"]),
+        .executable(name: "TradewindBench", targets: ["TradewindBench"]),
+        .library(name: "TradewindWire", targets: ["TradewindWire"]),
+        .library(name: "TradewindCrypto", targets: ["TradewindCrypto"]),
+        .library(name: "TradewindStore", targets: ["TradewindStore"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
+    ],
+    targets: [
+        .systemLibrary(
+            name: "CSodium",
+            pkgConfig: "libsodium",
+            providers: [.apt(["libsodium-dev"])]
+        ),
+        .systemLibrary(
+            name: "CLMDB",
+            pkgConfig: "lmdb",
+            providers: [.apt(["liblmdb-dev"])]
+        ),
+        .target(name: "TradewindWire"),
+        .target(name: "TradewindCrypto", dependencies: ["CSodium", "TradewindWire"]),
+        .target(name: "TradewindStore", dependencies: ["CLMDB", "TradewindWire"]),
+        .executableTarget(
+            name: "tradewind",
+            dependencies: [
+                "TradewindWire", "TradewindCrypto", "TradewindStore",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ]
+        ),
+        .executableTarget(
+            name: "TradewindBench",
+            dependencies: [
+                "TradewindWire", "TradewindCrypto", "TradewindStore",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ]
+        ),
+        // Child process used by tests that need a second process (crash, reader-while-writer).
+        .executableTarget(
+            name: "TradewindProbe",
+            dependencies: ["TradewindWire", "TradewindCrypto", "TradewindStore"]
+        ),
+        .testTarget(name: "TradewindWireTests", dependencies: ["TradewindWire"]),
+        .testTarget(
+            name: "TradewindCryptoTests",
+            dependencies: ["TradewindCrypto", "TradewindWire"],
+            resources: [.copy("Vectors")]
+        ),
+        .testTarget(
+            name: "TradewindStoreTests",
+            dependencies: ["TradewindStore", "TradewindWire", "TradewindProbe"]
+        ),
+    ],
+    swiftLanguageModes: [.v6]
+)

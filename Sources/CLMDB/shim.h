@@ -1,0 +1,4 @@
+#ifndef TRADEWIND_CLMDB_SHIM_H
+#define TRADEWIND_CLMDB_SHIM_H
+#include <lmdb.h>
+#endif

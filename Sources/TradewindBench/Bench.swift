@@ -1,0 +1,166 @@
+import ArgumentParser
+import Dispatch
+import Foundation
+import TradewindCrypto
+import TradewindStore
+import TradewindWire
+
+/// Measures the primitives everything else is bounded by. Later benchmarks
+/// (pipeline, transport, mesh) print their figures as ratios against these.
+@main
+struct TradewindBench: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "TradewindBench",
+        abstract: "Measure Tradewind's hardware limits and print them (build with -c release)."
+    )
+
+    @Flag(name: .long, help: "Run each measurement briefly (a smoke test, not a result).")
+    var quick = false
+
+    @Option(name: .long, help: "Also write the results as JSON to this file.")
+    var json: String?
+
+    @Option(name: .long, help: "Seconds per measurement (default 2, or 0.2 with --quick).")
+    var seconds: Double?
+
+    func run() throws {
+        let duration = seconds ?? (quick ? 0.2 : 2.0)
+        let cores = ProcessInfo.processInfo.activeProcessorCount
+        var results: [Measurement] = []
+        func record(_ measurement: Measurement) {
+            results.append(measurement)
+            print(measurement.row)
+        }
+        print("Tradewind \(Release.version) benchmarks — \(cores) core(s), \(duration) s per figure")
+        print(Measurement.header)
+
+        let key = Ed25519.PrivateKey.generate()
+        let message = SecureRandom.bytes(count: 200)
+        let signature = key.signature(for: message)
+
+        record(Measurement(name: "ed25519 sign (1 core)", unit: "ops/s",
+                           value: Rate.measure(duration) { _ = key.signature(for: message) }))
+        let verifyOne = Rate.measure(duration) { _ = key.publicKey.isValidSignature(signature, for: message) }
+        record(Measurement(name: "ed25519 verify (1 core)", unit: "ops/s", value: verifyOne))
+        let verifyAll = Rate.measureParallel(duration, threads: cores) {
+            _ = key.publicKey.isValidSignature(signature, for: message)
+        }
+        record(Measurement(name: "ed25519 verify (all cores) = V", unit: "ops/s", value: verifyAll,
+                           note: String(format: "%.2fx one core", verifyAll / verifyOne)))
+        record(Measurement(name: "ed25519 sign (all cores)", unit: "ops/s",
+                           value: Rate.measureParallel(duration, threads: cores) { _ = key.signature(for: message) }))
+
+        let aeadKey = SecureBytes.random(count: 32)
+        let packet = SecureRandom.bytes(count: 1200)
+        let nonce = [UInt8](repeating: 0, count: 12)
+        let aead = Rate.measure(duration) {
+            _ = try? ChaChaPoly.seal(packet, key: aeadKey, nonce: nonce)
+        }
+        record(Measurement(name: "chacha20-poly1305 seal 1200 B (1 core)", unit: "ops/s", value: aead,
+                           note: String(format: "%.0f MB/s", aead * 1200 / 1e6)))
+
+        let small = SecureRandom.bytes(count: 256)
+        record(Measurement(name: "blake2b-256 of 256 B (1 core)", unit: "ops/s",
+                           value: Rate.measure(duration) { _ = Blake2b.hash256(small) }))
+
+        let directory = FileManager.default.temporaryDirectory
+            .appendingPathComponent("tradewind-bench-\(getpid())").path
+        defer { try? FileManager.default.removeItem(atPath: directory) }
+        let environment = try StoreEnvironment(directory: directory, tables: ["bench"])
+        let table = Table<UInt64, [UInt8]>("bench")
+        let value = SecureRandom.bytes(count: 200)
+        let putsPerTransaction = quick ? 20_000 : 200_000
+        let putStart = DispatchTime.now()
+        try environment.write { txn in
+            for index in 0..<UInt64(putsPerTransaction) { try txn.put(value, forKey: index, in: table) }
+        }
+        let putSeconds = Double(DispatchTime.now().uptimeNanoseconds - putStart.uptimeNanoseconds) / 1e9
+        record(Measurement(name: "lmdb puts in one write txn (200 B)", unit: "puts/s",
+                           value: Double(putsPerTransaction) / putSeconds,
+                           note: "\(putsPerTransaction) puts incl. commit"))
+        var next = UInt64(putsPerTransaction)
+        let commits = Rate.measure(duration) {
+            _ = try? environment.write { txn in try txn.put(value, forKey: next, in: table) }
+            next += 1
+        }
+        record(Measurement(name: "lmdb synced single-put commits", unit: "commits/s", value: commits,
+                           note: "fsync per commit"))
+
+        if let json {
+            let report = Report(version: Release.version, cores: cores, secondsPerFigure: duration,
+                                quick: quick, results: results)
+            let encoder = JSONEncoder()
+            encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
+            try encoder.encode(report).write(to: URL(fileURLWithPath: json))
+            print("wrote \(json)")
+        }
+    }
+}
+
+struct Measurement: Codable {
+    var name: String
+    var unit: String
+    var value: Double
+    var note: String = ""
+
+    static let header = "figure".padding(toLength: 42, withPad: " ", startingAt: 0) + "      value  unit       note"
+
+    var row: String {
+        name.padding(toLength: 42, withPad: " ", startingAt: 0)
+            + String(format: "%11.0f", value) + "  " + unit.padding(toLength: 10, withPad: " ", startingAt: 0)
+            + " " + note
+    }
+}
+
+struct Report: Codable {
+    var version: String
+    var cores: Int
+    var secondsPerFigure: Double
+    var quick: Bool
+    var results: [Measurement]
+}
+
+enum Rate {
+    /// Operations per second of `body` on this thread over about `seconds`.
+    static func measure(_ seconds: Double, _ body: () -> Void) -> Double {
+        let start = DispatchTime.now().uptimeNanoseconds
+        let deadline = start + UInt64(seconds * 1e9)
+        var count = 0
+        var now = start
+        while now < deadline {
+            for _ in 0..<64 { body() }
+            count += 64
+            now = DispatchTime.now().uptimeNanoseconds
+        }
+        return Double(count) / (Double(now - start) / 1e9)
+    }
+
+    /// Total operations per second of `body` on `threads` threads at once.
+    static func measureParallel(_ seconds: Double, threads: Int, _ body: @Sendable @escaping () -> Void) -> Double {
+        let rates = RateBox(count: threads)
+        DispatchQueue.concurrentPerform(iterations: threads) { index in
+            rates.set(index, measure(seconds, body))
+        }
+        return rates.total
+    }
+}
+
+/// Per-thread results of a parallel measurement; each slot is written by one thread.
+final class RateBox: @unchecked Sendable {
+    private var values: [Double]
+    private let lock = NSLock()
+
+    init(count: Int) { values = Array(repeating: 0, count: count) }
+
+    func set(_ index: Int, _ value: Double) {
+        lock.lock()
+        values[index] = value
+        lock.unlock()
+    }
+
+    var total: Double {
+        lock.lock()
+        defer { lock.unlock() }
+        return values.reduce(0, +)
+    }
+}

@@ -1,0 +1,90 @@
+// A helper process for tests that need a second process: one that is killed in
+// the middle of its work, or one that reads while another writes.
+//
+//   TradewindProbe store-writer DIR [INITIAL_MAP_BYTES]
+//       Commits transactions forever; after each commit returns, prints its number.
+//       Transaction i puts key i into tables "a" and "b" (both or neither must
+//       survive a crash) with a payload whose size varies, so the map grows.
+//   TradewindProbe store-reader DIR
+//       Opens DIR read-only and reads table "a" over and over, while another process
+//       writes and grows the map, until meta["done"] holds the expected count; then
+//       checks every entry and prints "reads R entries N".
+import Foundation
+import TradewindStore
+import TradewindWire
+
+let tableA = Table<UInt64, [UInt8]>("a")
+let tableB = Table<UInt64, [UInt8]>("b")
+let meta = Table<String, UInt64>("meta")
+
+func say(_ line: String) {
+    let bytes = Array((line + "\n").utf8)
+    bytes.withUnsafeBytes { _ = write(1, $0.baseAddress, $0.count) }
+}
+
+func fail(_ message: String) -> Never {
+    FileHandle.standardError.write(Data(("TradewindProbe: " + message + "\n").utf8))
+    exit(1)
+}
+
+/// The payload for entry i: its length and bytes are a function of i alone.
+func payload(_ index: UInt64, table: UInt8) -> [UInt8] {
+    let length = 64 + Int(index % 29) * 97
+    return (0..<length).map { UInt8(truncatingIfNeeded: Int(index) &+ $0 &* 31 &+ Int(table)) }
+}
+
+let arguments = CommandLine.arguments
+guard arguments.count >= 3 else { fail("usage: TradewindProbe store-writer|store-reader DIR") }
+
+switch arguments[1] {
+case "store-writer":
+    var options = StoreEnvironment.Options()
+    if arguments.count >= 4, let size = Int(arguments[3]) { options.initialMapSize = size }
+    do {
+        let environment = try StoreEnvironment(directory: arguments[2], tables: ["a", "b", "meta"], options: options)
+        var next: UInt64 = try environment.read { try $0.get("next", in: meta) } ?? 0
+        while true {
+            let index = next
+            try environment.write { txn in
+                try txn.put(payload(index, table: 1), forKey: index, in: tableA)
+                try txn.put(payload(index, table: 2), forKey: index, in: tableB)
+                try txn.put(index + 1, forKey: "next", in: meta)
+            }
+            say("\(index)")
+            next += 1
+        }
+    } catch {
+        fail("\(error)")
+    }
+
+case "store-reader":
+    do {
+        let environment = try StoreEnvironment(
+            directory: arguments[2], tables: ["a", "b", "meta"], options: .readOnly)
+        var reads = 0
+        let deadline = Date().addingTimeInterval(120)
+        while Date() < deadline {
+            let (count, done) = try environment.read { txn in
+                (try txn.count(tableA), try txn.get("done", in: meta))
+            }
+            reads += 1
+            if let done {
+                guard UInt64(count) == done else { fail("done=\(done) but \(count) entries") }
+                try environment.read { txn in
+                    try txn.forEach(in: tableA) { key, value in
+                        guard value == payload(key, table: 1) else { fail("entry \(key) differs") }
+                        return true
+                    }
+                }
+                say("reads \(reads) entries \(count) mapsize \(environment.mapSize)")
+                exit(0)
+            }
+        }
+        fail("timed out waiting for meta[done]")
+    } catch {
+        fail("\(error)")
+    }
+
+default:
+    fail("unknown command \(arguments[1])")
+}
