@@ -9,6 +9,9 @@
 //       Opens DIR read-only and reads table "a" over and over, while another process
 //       writes and grows the map, until meta["done"] holds the expected count; then
 //       checks every entry and prints "reads R entries N".
+//   TradewindProbe store-hold-reader DIR
+//       Opens a read transaction, prints "holding" and sleeps until killed, leaving
+//       a stale reader slot behind.
 import Foundation
 import TradewindStore
 import TradewindWire
@@ -81,6 +84,17 @@ case "store-reader":
             }
         }
         fail("timed out waiting for meta[done]")
+    } catch {
+        fail("\(error)")
+    }
+
+case "store-hold-reader":
+    do {
+        let environment = try StoreEnvironment(directory: arguments[2], tables: ["a", "b", "meta"], options: .readOnly)
+        try environment.read { _ in
+            say("holding")
+            while true { sleep(60) }
+        }
     } catch {
         fail("\(error)")
     }

@@ -37,7 +37,7 @@ public final class StoreEnvironment: @unchecked Sendable {
     private let env: OpaquePointer
     private let databases: [String: MDB_dbi]
     private let gate = TransactionGate()
-    /// Stale reader slots (from processes that died) cleared when opening.
+    /// Stale reader slots (left by processes that died) cleared when opening.
     public let staleReadersCleared: Int32
 
     /// Opens (creating if needed, unless read-only) the environment in `directory`
@@ -103,6 +103,15 @@ public final class StoreEnvironment: @unchecked Sendable {
         return dbi
     }
 
+    /// Frees reader slots held by processes that have died (a dead reader pins old
+    /// pages and makes the file grow). Returns how many were cleared.
+    @discardableResult
+    public func clearStaleReaders() throws(StoreError) -> Int32 {
+        var dead: Int32 = 0
+        try StoreError.check(mdb_reader_check(env, &dead), "reader_check")
+        return dead
+    }
+
     /// The flags LMDB reports for this environment.
     public var flags: UInt32 {
         var flags: UInt32 = 0
@@ -141,36 +150,34 @@ public final class StoreEnvironment: @unchecked Sendable {
     public func write<R>(_ body: (WriteTransaction) throws -> R) throws -> R {
         guard !isReadOnly else { throw StoreError.readOnly }
         while true {
-            var mapFull = false
-            do {
-                gate.enter()
-                defer { gate.leave() }
-                let txn = try beginTransaction(readOnly: false)
-                let transaction = WriteTransaction(pointer: txn, environment: self)
-                let result: R
-                do {
-                    result = try body(transaction)
-                } catch {
-                    mdb_txn_abort(txn)
-                    if transaction.state.hitMapFull { mapFull = true } else { throw error }
-                    continue
-                }
-                if transaction.state.hitMapFull {
-                    // The body swallowed MDB_MAP_FULL; the transaction is unusable.
-                    mdb_txn_abort(txn)
-                    mapFull = true
-                } else {
-                    let code = mdb_txn_commit(txn)
-                    if code == MDB_MAP_FULL {
-                        mapFull = true
-                    } else {
-                        try StoreError.check(code, "txn_commit")
-                        return result
-                    }
-                }
-            }
-            if mapFull { try growMap() }
+            if let result = try attemptWrite(body) { return result }
+            try growMap()
         }
+    }
+
+    /// One attempt: the result, or nil when the map filled up and must grow first.
+    private func attemptWrite<R>(_ body: (WriteTransaction) throws -> R) throws -> R? {
+        gate.enter()
+        defer { gate.leave() }
+        let txn = try beginTransaction(readOnly: false)
+        let transaction = WriteTransaction(pointer: txn, environment: self)
+        let result: R
+        do {
+            result = try body(transaction)
+        } catch {
+            mdb_txn_abort(txn)
+            if transaction.state.hitMapFull { return nil }
+            throw error
+        }
+        // The body may have caught MDB_MAP_FULL itself; the transaction is unusable then.
+        if transaction.state.hitMapFull {
+            mdb_txn_abort(txn)
+            return nil
+        }
+        let code = mdb_txn_commit(txn)
+        if code == MDB_MAP_FULL { return nil }
+        try StoreError.check(code, "txn_commit")
+        return result
     }
 
     private func beginTransaction(readOnly: Bool) throws(StoreError) -> OpaquePointer {
