@@ -12,6 +12,7 @@ let package = Package(
         .library(name: "TradewindWire", targets: ["TradewindWire"]),
         .library(name: "TradewindCrypto", targets: ["TradewindCrypto"]),
         .library(name: "TradewindStore", targets: ["TradewindStore"]),
+        .library(name: "TradewindNoise", targets: ["TradewindNoise"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
@@ -30,6 +31,7 @@ let package = Package(
         .target(name: "TradewindWire"),
         .target(name: "TradewindCrypto", dependencies: ["CSodium", "TradewindWire"]),
         .target(name: "TradewindStore", dependencies: ["CLMDB", "TradewindWire"]),
+        .target(name: "TradewindNoise", dependencies: ["TradewindCrypto", "TradewindWire"]),
         .executableTarget(
             name: "tradewind",
             dependencies: [
@@ -53,6 +55,11 @@ let package = Package(
         .testTarget(
             name: "TradewindCryptoTests",
             dependencies: ["TradewindCrypto", "TradewindWire"],
+            resources: [.copy("Vectors")]
+        ),
+        .testTarget(
+            name: "TradewindNoiseTests",
+            dependencies: ["TradewindNoise", "TradewindCrypto", "TradewindWire"],
             resources: [.copy("Vectors")]
         ),
         .testTarget(
