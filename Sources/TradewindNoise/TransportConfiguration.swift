@@ -1,0 +1,70 @@
+/// Limits and timers of the transport. Durations are nanoseconds of the monotonic
+/// clock the shell feeds in. Defaults follow WireGuard's timers.
+public struct TransportConfiguration: Sendable {
+    public static let second: UInt64 = 1_000_000_000
+
+    /// UDP payload bytes per datagram (QUIC's safe 1200 by default).
+    public var maxDatagramPayload = 1200
+    /// Largest message the transport fragments and reassembles (60 KiB).
+    public var maxMessageSize = 60 * 1024
+    public var rekeyAfterTime: UInt64 = 120 * second
+    public var rejectAfterTime: UInt64 = 180 * second
+    public var rekeyAfterMessages: UInt64 = 1 << 60
+    public var rejectAfterMessages: UInt64 = UInt64.max - (1 << 13)
+    /// Send an empty keepalive when data arrived but nothing went back for this long.
+    public var keepaliveTimeout: UInt64 = 10 * second
+    /// Without a reply for keepalive + this, a peer is assumed gone: re-handshake.
+    public var rekeyTimeout: UInt64 = 5 * second
+    /// First handshake retry after this; doubling up to `handshakeRetryMax`, plus jitter.
+    public var handshakeRetryBase: UInt64 = 1 * second
+    public var handshakeRetryMax: UInt64 = 8 * second
+    public var handshakeRetryJitter: UInt64 = second / 3
+    /// Give up (dropping queued messages) after trying for this long.
+    public var handshakeAttemptTime: UInt64 = 90 * second
+    /// Messages and bytes waiting per peer for a session.
+    public var sendQueueMessages = 1024
+    public var sendQueueBytes = 4 << 20
+    /// Incomplete fragmented messages per peer: count, bytes, and how long to wait.
+    public var reassemblyMessages = 8
+    public var reassemblyBytes = 512 << 10
+    public var reassemblyTimeout: UInt64 = 5 * second
+    /// Handshake initiations per source address: burst and sustained rate per second.
+    public var handshakeBurst = 10.0
+    public var handshakesPerSecond = 20.0
+    public var rateLimiterEntries = 4096
+    /// Peers this endpoint keeps state for.
+    public var maxPeers = 4096
+
+    public init() {}
+
+    public enum Problem: Error, Equatable, Sendable, CustomStringConvertible {
+        case datagramTooSmall(configured: Int, minimum: Int)
+        case datagramTooLarge(configured: Int)
+        case messageCapTooSmall(configured: Int, minimum: Int)
+
+        public var description: String {
+            switch self {
+            case let .datagramTooSmall(configured, minimum):
+                return "datagram payload of \(configured) bytes is below \(minimum) (the largest transaction plus "
+                    + "\(Datagram.messageOverhead) bytes of transport overhead, and at least a handshake)"
+            case let .datagramTooLarge(configured):
+                return "datagram payload of \(configured) bytes exceeds UDP's 65507"
+            case let .messageCapTooSmall(configured, minimum):
+                return "message cap of \(configured) bytes is below the datagram payload's \(minimum)"
+            }
+        }
+    }
+
+    /// Checks the sizes against the network's largest transaction: a transaction
+    /// must always fit one datagram.
+    public func validate(maxTransactionSize: Int) throws(Problem) {
+        let minimum = max(maxTransactionSize + Datagram.messageOverhead, Datagram.initiationLength)
+        guard maxDatagramPayload >= minimum else {
+            throw .datagramTooSmall(configured: maxDatagramPayload, minimum: minimum)
+        }
+        guard maxDatagramPayload <= 65_507 else { throw .datagramTooLarge(configured: maxDatagramPayload) }
+        guard maxMessageSize >= maxDatagramPayload - Datagram.messageOverhead else {
+            throw .messageCapTooSmall(configured: maxMessageSize, minimum: maxDatagramPayload - Datagram.messageOverhead)
+        }
+    }
+}

@@ -1,0 +1,294 @@
+import TradewindCrypto
+import TradewindWire
+
+/// The transport's protocol logic for one endpoint and all its peers, without IO:
+/// Noise_IKpsk2 handshakes, sessions, counters and replay windows, rekeying,
+/// keepalives, fragmentation and abuse limits (docs/PROTOCOL.md §4).
+///
+/// The shell feeds it datagrams, messages to send and clock ticks, with the current
+/// monotonic time (`now`, nanoseconds) and wall-clock time (`wallClock`, Unix
+/// nanoseconds, used only for handshake timestamps); it returns what to send and
+/// deliver. Randomness (session indexes, ephemeral keys, jitter) comes from the
+/// injected generator, so a seeded one replays exactly.
+public struct TransportCore<Endpoint: Hashable & Sendable, Random: RandomNumberGenerator> {
+    public enum Action: Sendable, Equatable {
+        case send([UInt8], to: Endpoint)
+        case deliver([UInt8], from: Ed25519.PublicKey)
+        /// A session with `peer` is ready in both directions.
+        case established(peer: Ed25519.PublicKey, endpoint: Endpoint)
+
+        public static func == (lhs: Action, rhs: Action) -> Bool {
+            switch (lhs, rhs) {
+            case let (.send(a, x), .send(b, y)): return a == b && x == y
+            case let (.deliver(a, x), .deliver(b, y)): return a == b && x == y
+            case let (.established(a, x), .established(b, y)): return a == b && x == y
+            default: return false
+            }
+        }
+    }
+
+    struct Session {
+        let localIndex: UInt32
+        let remoteIndex: UInt32
+        let sendKey: SecureBytes
+        let receiveKey: SecureBytes
+        var sendCounter: UInt64 = 0
+        var window = ReplayWindow()
+        let createdAt: UInt64
+        let isInitiator: Bool
+    }
+
+    struct PendingHandshake {
+        var state: HandshakeState
+        let localIndex: UInt32
+        let startedAt: UInt64
+        var attempt: Int
+        var nextRetry: UInt64
+    }
+
+    struct Peer {
+        let identity: Ed25519.PublicKey
+        let staticKey: X25519.PublicKey
+        let mac1Key: SecureBytes
+        var endpoint: Endpoint?
+        var handshake: PendingHandshake?
+        var current: Session?
+        var previous: Session?
+        /// A session this side answered, used for sending only once the initiator
+        /// has sent data on it (WireGuard's rule: proof it completed).
+        var next: Session?
+        var queue: [[UInt8]] = []
+        var queuedBytes = 0
+        var lastTimestamp: TAI64N?
+        var lastReceived: UInt64 = 0
+        var lastSent: UInt64 = 0
+        var nextMessageID: UInt32 = 0
+        var reassembly = Reassembly()
+    }
+
+    enum IndexOwner {
+        case handshake(Ed25519.PublicKey)
+        case session(Ed25519.PublicKey)
+    }
+
+    public let configuration: TransportConfiguration
+    public let identity: Ed25519.PublicKey
+    let staticKey: X25519.PrivateKey
+    let networkKey: SecureBytes
+    let prologue: [UInt8]
+    /// mac1 key of handshakes addressed to this endpoint.
+    let ownMac1Key: SecureBytes
+    var peers: [Ed25519.PublicKey: Peer] = [:]
+    var indexes: [UInt32: IndexOwner] = [:]
+    var rateLimiter: RateLimiter<Endpoint>
+    var lastTimestampSent: TAI64N?
+    var random: Random
+    public internal(set) var counters = TransportCounters()
+
+    /// - Parameters:
+    ///   - networkKey: the 32-byte secret every member holds (the Noise psk).
+    ///   - networkID: the network id, the Noise prologue.
+    public init(
+        identity: Ed25519.PrivateKey, networkKey: SecureBytes, networkID: Bytes32,
+        configuration: TransportConfiguration = .init(), random: Random
+    ) {
+        self.configuration = configuration
+        self.identity = identity.publicKey
+        staticKey = identity.curve25519()
+        self.networkKey = networkKey
+        prologue = networkID.bytes
+        ownMac1Key = Datagram.mac1Key(networkKey: networkKey, receiverStatic: staticKey.publicKey)
+        rateLimiter = RateLimiter(
+            burst: configuration.handshakeBurst, perSecond: configuration.handshakesPerSecond,
+            maxEntries: configuration.rateLimiterEntries)
+        self.random = random
+    }
+
+    // MARK: Peers
+
+    /// Makes `identity` reachable at `endpoint` (from a seed list or from gossip).
+    public mutating func addPeer(_ identity: Ed25519.PublicKey, endpoint: Endpoint?) throws(CryptoError) {
+        if peers[identity] != nil {
+            if let endpoint { peers[identity]?.endpoint = endpoint }
+            return
+        }
+        peers[identity] = try makePeer(identity, endpoint: endpoint)
+    }
+
+    func makePeer(_ identity: Ed25519.PublicKey, endpoint: Endpoint?) throws(CryptoError) -> Peer {
+        let staticKey = try identity.curve25519()
+        return Peer(
+            identity: identity, staticKey: staticKey,
+            mac1Key: Datagram.mac1Key(networkKey: networkKey, receiverStatic: staticKey), endpoint: endpoint)
+    }
+
+    public func endpoint(of peer: Ed25519.PublicKey) -> Endpoint? { peers[peer]?.endpoint }
+    public func hasSession(with peer: Ed25519.PublicKey) -> Bool { peers[peer]?.current != nil }
+    public var knownPeers: [Ed25519.PublicKey] { Array(peers.keys) }
+
+    /// Sessions and handshakes in use (for tests and metrics).
+    public var activeIndexCount: Int { indexes.count }
+
+    // MARK: Sending
+
+    /// Sends `message` to `peer`, fragmenting it if needed; waits for a session if
+    /// there is none yet (starting a handshake).
+    public mutating func send(
+        _ message: [UInt8], to peerKey: Ed25519.PublicKey, now: UInt64, wallClock: UInt64
+    ) -> [Action] {
+        guard message.count <= configuration.maxMessageSize else {
+            counters.drop(.oversize)
+            return []
+        }
+        guard var peer = peers[peerKey], peer.endpoint != nil else {
+            counters.drop(.noRoute)
+            return []
+        }
+        var actions: [Action] = []
+        if var session = usableSession(peer, now: now) {
+            encrypt(message, inner: .message, peer: &peer, session: &session, now: now, into: &actions)
+            peer.current = session
+            counters.messagesSent += 1
+            if needsRekey(session, now: now) && peer.handshake == nil {
+                initiateHandshake(&peer, now: now, wallClock: wallClock, into: &actions)
+            }
+        } else {
+            guard peer.queue.count < configuration.sendQueueMessages,
+                  peer.queuedBytes + message.count <= configuration.sendQueueBytes else {
+                counters.drop(.queueFull)
+                return []
+            }
+            peer.queue.append(message)
+            peer.queuedBytes += message.count
+            if peer.handshake == nil {
+                initiateHandshake(&peer, now: now, wallClock: wallClock, into: &actions)
+            }
+        }
+        peers[peerKey] = peer
+        return actions
+    }
+
+    private func usableSession(_ peer: Peer, now: UInt64) -> Session? {
+        guard let session = peer.current,
+              now &- session.createdAt < configuration.rejectAfterTime,
+              session.sendCounter < configuration.rejectAfterMessages else { return nil }
+        return session
+    }
+
+    func needsRekey(_ session: Session, now: UInt64) -> Bool {
+        session.sendCounter >= configuration.rekeyAfterMessages
+            || (session.isInitiator && now &- session.createdAt >= configuration.rekeyAfterTime)
+    }
+
+    /// Encrypts `message` as one data datagram, or as fragments if it does not fit.
+    mutating func encrypt(
+        _ message: [UInt8], inner: Datagram.Inner, peer: inout Peer, session: inout Session, now: UInt64,
+        into actions: inout [Action]
+    ) {
+        guard let endpoint = peer.endpoint else { return }
+        let wholeCapacity = configuration.maxDatagramPayload - Datagram.messageOverhead
+        if message.count <= wholeCapacity || inner == .keepalive {
+            actions.append(.send(seal([inner.rawValue] + message, session: &session), to: endpoint))
+            counters.datagramsSent += 1
+        } else {
+            let capacity = configuration.maxDatagramPayload - Datagram.fragmentOverhead
+            let count = (message.count + capacity - 1) / capacity
+            let id = peer.nextMessageID
+            peer.nextMessageID &+= 1
+            for index in 0..<count {
+                let start = index * capacity
+                let piece = message[start..<min(message.count, start + capacity)]
+                let plaintext = [Datagram.Inner.fragment.rawValue] + Datagram.uint32(id)
+                    + [UInt8(index >> 8), UInt8(index & 0xff), UInt8(count >> 8), UInt8(count & 0xff)] + piece
+                actions.append(.send(seal(plaintext, session: &session), to: endpoint))
+            }
+            counters.datagramsSent += UInt64(count)
+        }
+        peer.lastSent = now
+    }
+
+    private func seal(_ plaintext: [UInt8], session: inout Session) -> [UInt8] {
+        let counter = session.sendCounter
+        session.sendCounter += 1
+        let header = Datagram.header(.data) + Datagram.uint32(session.remoteIndex) + Datagram.uint64(counter)
+        let ciphertext = (try? CipherState.encrypt(
+            key: session.sendKey, nonce: counter, associatedData: header, plaintext: plaintext)) ?? []
+        return header + ciphertext
+    }
+
+    // MARK: Receiving
+
+    /// Handles one datagram from `source`.
+    public mutating func receive(
+        _ datagram: [UInt8], from source: Endpoint, now: UInt64, wallClock: UInt64
+    ) -> [Action] {
+        counters.datagramsReceived += 1
+        guard datagram.count <= configuration.maxDatagramPayload else {
+            counters.drop(.oversize)
+            return []
+        }
+        guard datagram.count >= 4, datagram[1] == 0, datagram[2] == 0, datagram[3] == 0,
+              let kind = Datagram.Kind(rawValue: datagram[0]) else {
+            counters.drop(.malformed)
+            return []
+        }
+        switch kind {
+        case .initiation: return receiveInitiation(datagram, from: source, now: now, wallClock: wallClock)
+        case .response: return receiveResponse(datagram, from: source, now: now)
+        case .data: return receiveData(datagram, from: source, now: now, wallClock: wallClock)
+        }
+    }
+
+    // MARK: Timers
+
+    /// Retries handshakes, expires sessions and fragments, sends keepalives and
+    /// starts rekeys. Call it regularly (every 100 ms or so).
+    public mutating func tick(now: UInt64, wallClock: UInt64) -> [Action] {
+        var actions: [Action] = []
+        for key in Array(peers.keys) {
+            guard var peer = peers[key] else { continue }
+            tick(&peer, now: now, wallClock: wallClock, into: &actions)
+            peers[key] = peer
+        }
+        if rateLimiter.count > configuration.rateLimiterEntries / 2 { rateLimiter.prune(now: now) }
+        return actions
+    }
+
+    private mutating func tick(_ peer: inout Peer, now: UInt64, wallClock: UInt64, into actions: inout [Action]) {
+        let config = configuration
+        if let pending = peer.handshake, now >= pending.nextRetry {
+            if now &- pending.startedAt >= config.handshakeAttemptTime {
+                indexes[pending.localIndex] = nil
+                peer.handshake = nil
+                counters.drop(.handshakeTimeout, count: UInt64(peer.queue.count))
+                peer.queue = []
+                peer.queuedBytes = 0
+            } else {
+                retryHandshake(&peer, now: now, wallClock: wallClock, into: &actions)
+            }
+        }
+        for slot in [\Peer.current, \Peer.previous, \Peer.next] {
+            if let session = peer[keyPath: slot], now &- session.createdAt >= config.rejectAfterTime {
+                indexes[session.localIndex] = nil
+                peer[keyPath: slot] = nil
+            }
+        }
+        if let session = peer.current, peer.handshake == nil {
+            let age = now &- session.createdAt
+            let lastHeard = max(peer.lastReceived, session.createdAt)
+            let responderDeadline = config.rejectAfterTime - config.keepaliveTimeout - config.rekeyTimeout
+            if needsRekey(session, now: now) || (!session.isInitiator && age >= responderDeadline) {
+                initiateHandshake(&peer, now: now, wallClock: wallClock, into: &actions)
+            } else if peer.lastSent > lastHeard && now &- lastHeard >= config.keepaliveTimeout + config.rekeyTimeout {
+                // We keep sending and hear nothing back: the peer may have restarted.
+                initiateHandshake(&peer, now: now, wallClock: wallClock, into: &actions)
+            } else if peer.lastReceived > peer.lastSent && now &- peer.lastSent >= config.keepaliveTimeout {
+                var current = session
+                encrypt([], inner: .keepalive, peer: &peer, session: &current, now: now, into: &actions)
+                peer.current = current
+            }
+        }
+        let expired = peer.reassembly.expire(now: now, timeout: config.reassemblyTimeout)
+        if expired > 0 { counters.drop(.reassembly, count: UInt64(expired)) }
+    }
+}
