@@ -13,9 +13,11 @@ let package = Package(
         .library(name: "TradewindCrypto", targets: ["TradewindCrypto"]),
         .library(name: "TradewindStore", targets: ["TradewindStore"]),
         .library(name: "TradewindNoise", targets: ["TradewindNoise"]),
+        .library(name: "TradewindTransport", targets: ["TradewindTransport"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
+        .package(url: "https://github.com/apple/swift-nio", from: "2.80.0"),
     ],
     targets: [
         .systemLibrary(
@@ -32,6 +34,14 @@ let package = Package(
         .target(name: "TradewindCrypto", dependencies: ["CSodium", "TradewindWire"]),
         .target(name: "TradewindStore", dependencies: ["CLMDB", "TradewindWire"]),
         .target(name: "TradewindNoise", dependencies: ["TradewindCrypto", "TradewindWire"]),
+        .target(
+            name: "TradewindTransport",
+            dependencies: [
+                "TradewindNoise", "TradewindCrypto", "TradewindWire",
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+            ]
+        ),
         .executableTarget(
             name: "tradewind",
             dependencies: [
@@ -42,14 +52,20 @@ let package = Package(
         .executableTarget(
             name: "TradewindBench",
             dependencies: [
-                "TradewindWire", "TradewindCrypto", "TradewindStore",
+                "TradewindWire", "TradewindCrypto", "TradewindStore", "TradewindNoise", "TradewindTransport",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
             ]
         ),
         // Child process used by tests that need a second process (crash, reader-while-writer).
         .executableTarget(
             name: "TradewindProbe",
-            dependencies: ["TradewindWire", "TradewindCrypto", "TradewindStore"]
+            dependencies: [
+                "TradewindWire", "TradewindCrypto", "TradewindStore", "TradewindNoise", "TradewindTransport",
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+            ]
         ),
         .testTarget(name: "TradewindWireTests", dependencies: ["TradewindWire"]),
         .testTarget(
@@ -61,6 +77,14 @@ let package = Package(
             name: "TradewindNoiseTests",
             dependencies: ["TradewindNoise", "TradewindCrypto", "TradewindWire"],
             resources: [.copy("Vectors")]
+        ),
+        .testTarget(
+            name: "TradewindTransportTests",
+            dependencies: [
+                "TradewindTransport", "TradewindNoise", "TradewindCrypto", "TradewindWire",
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+            ]
         ),
         .testTarget(
             name: "TradewindStoreTests",

@@ -15,7 +15,7 @@ struct Reassembly: Sendable {
     }
 
     private(set) var partials: [UInt32: Partial] = [:]
-    private var totalBytes = 0
+    private(set) var totalBytes = 0
 
     /// Adds fragment `index` of `count` of message `id`.
     mutating func add(
@@ -41,6 +41,7 @@ struct Reassembly: Sendable {
         partial.fragments[index] = bytes
         partial.bytes += bytes.count
         totalBytes += bytes.count
+        partials[id] = partial
         if partial.fragments.count == count {
             remove(id)
             var message: [UInt8] = []
@@ -48,7 +49,6 @@ struct Reassembly: Sendable {
             for position in 0..<count { message += partial.fragments[position] ?? [] }
             return .complete(message)
         }
-        partials[id] = partial
         return lost > 0 ? .dropped(lost: lost) : .pending
     }
 

@@ -27,7 +27,7 @@ public struct TransportCore<Endpoint: Hashable & Sendable, Random: RandomNumberG
         }
     }
 
-    struct Session {
+    struct Session: Sendable {
         let localIndex: UInt32
         let remoteIndex: UInt32
         let sendKey: SecureBytes
@@ -38,7 +38,7 @@ public struct TransportCore<Endpoint: Hashable & Sendable, Random: RandomNumberG
         let isInitiator: Bool
     }
 
-    struct PendingHandshake {
+    struct PendingHandshake: Sendable {
         var state: HandshakeState
         let localIndex: UInt32
         let startedAt: UInt64
@@ -46,7 +46,7 @@ public struct TransportCore<Endpoint: Hashable & Sendable, Random: RandomNumberG
         var nextRetry: UInt64
     }
 
-    struct Peer {
+    struct Peer: Sendable {
         let identity: Ed25519.PublicKey
         let staticKey: X25519.PublicKey
         let mac1Key: SecureBytes
@@ -66,7 +66,7 @@ public struct TransportCore<Endpoint: Hashable & Sendable, Random: RandomNumberG
         var reassembly = Reassembly()
     }
 
-    enum IndexOwner {
+    enum IndexOwner: Sendable {
         case handshake(Ed25519.PublicKey)
         case session(Ed25519.PublicKey)
     }
@@ -102,6 +102,11 @@ public struct TransportCore<Endpoint: Hashable & Sendable, Random: RandomNumberG
             burst: configuration.handshakeBurst, perSecond: configuration.handshakesPerSecond,
             maxEntries: configuration.rateLimiterEntries)
         self.random = random
+    }
+
+    /// Counts a drop that happened in the shell (for example a full socket buffer).
+    public mutating func recordDrop(_ reason: TransportCounters.DropReason) {
+        counters.drop(reason)
     }
 
     // MARK: Peers
@@ -292,3 +297,5 @@ public struct TransportCore<Endpoint: Hashable & Sendable, Random: RandomNumberG
         if expired > 0 { counters.drop(.reassembly, count: UInt64(expired)) }
     }
 }
+
+extension TransportCore: Sendable where Random: Sendable {}

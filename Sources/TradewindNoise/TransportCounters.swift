@@ -25,6 +25,8 @@ public struct TransportCounters: Sendable, Equatable {
         case rateLimited
         /// A message for a peer whose address is unknown.
         case noRoute
+        /// The operating system refused to send a datagram.
+        case socketError
         /// A message that did not fit the peer's send queue.
         case queueFull
         /// Messages queued for a peer whose handshake never completed.

@@ -303,3 +303,20 @@ import Testing
         }
     }
 }
+
+@Suite struct ReassemblyAccountingTests {
+    /// Many fragmented messages in a row: the reassembly budget never leaks, so the
+    /// thousandth message is accepted like the first.
+    @Test func longRunsOfFragmentedMessagesNeverHitTheBudget() throws {
+        var network = TestNetwork()
+        network.addNode(1, seed: 1)
+        network.addNode(2, seed: 2)
+        try network.connectAll()
+        for index in 0..<1000 {
+            network.send([UInt8](repeating: UInt8(index & 0xff), count: 20_000 + index), from: 1, to: 2)
+            network.run()
+        }
+        #expect(network.messages(at: 2).count == 1000)
+        #expect(network.cores[2]!.counters[.reassembly] == 0)
+    }
+}

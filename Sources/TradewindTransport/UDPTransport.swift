@@ -1,0 +1,245 @@
+import Foundation
+import NIOCore
+import NIOPosix
+import TradewindCrypto
+import TradewindNoise
+import TradewindWire
+
+/// The SwiftNIO shell around `TransportCore`: one UDP socket, the core living on the
+/// socket's event loop (so it needs no locks), a timer tick, batched writes.
+///
+/// Received messages go to `onMessage`, called on the event loop; it must not block.
+public final class UDPTransport: Sendable {
+    public typealias Core = TransportCore<SocketAddress, SystemRandomNumberGenerator>
+    public typealias MessageHandler = @Sendable (_ message: [UInt8], _ from: Ed25519.PublicKey) -> Void
+
+    public let channel: Channel
+    public let localAddress: SocketAddress
+    public let identity: Ed25519.PublicKey
+    private let handler: NIOLoopBound<TransportHandler>
+    private let ownsGroup: EventLoopGroup?
+
+    /// Binds a UDP socket at `host:port` (port 0 picks a free one) and starts the transport.
+    public static func bind(
+        host: String, port: Int, identity: Ed25519.PrivateKey, networkKey: SecureBytes, networkID: Bytes32,
+        configuration: TransportConfiguration = .init(), group: EventLoopGroup? = nil,
+        onMessage: @escaping MessageHandler
+    ) async throws -> UDPTransport {
+        let ownsGroup: EventLoopGroup? = group == nil ? MultiThreadedEventLoopGroup(numberOfThreads: 1) : nil
+        let eventLoopGroup = group ?? ownsGroup!
+        let core = Core(identity: identity, networkKey: networkKey, networkID: networkID,
+                        configuration: configuration, random: SystemRandomNumberGenerator())
+        let maxDatagram = configuration.maxDatagramPayload
+        let bootstrap = DatagramBootstrap(group: eventLoopGroup)
+            .channelOption(.socketOption(.so_reuseaddr), value: 1)
+            .channelOption(.datagramVectorReadMessageCount, value: 64)
+            .channelOption(.recvAllocator, value: FixedSizeRecvByteBufferAllocator(capacity: 64 * (maxDatagram + 64)))
+            .channelOption(.writeBufferWaterMark, value: .init(low: 1 << 20, high: 4 << 20))
+            .channelInitializer { channel in
+                channel.eventLoop.makeCompletedFuture {
+                    try channel.pipeline.syncOperations.addHandler(TransportHandler(core: core, onMessage: onMessage))
+                }
+            }
+        let channel: Channel
+        do {
+            channel = try await bootstrap.bind(host: host, port: port).get()
+        } catch {
+            try? await ownsGroup?.shutdownGracefully()
+            throw error
+        }
+        // A large receive buffer absorbs bursts; as root, FORCE lifts the sysctl cap.
+        try? await channel.setOption(.socketOption(.init(rawValue: SO_RCVBUFFORCE)), value: 8 << 20).get()
+        try? await channel.setOption(.socketOption(.so_sndbuf), value: 4 << 20).get()
+        let handler = try await channel.eventLoop.submit {
+            NIOLoopBound(try channel.pipeline.syncOperations.handler(type: TransportHandler.self), eventLoop: channel.eventLoop)
+        }.get()
+        guard let localAddress = channel.localAddress else {
+            try? await channel.close()
+            throw TransportError.notBound
+        }
+        return UDPTransport(
+            channel: channel, localAddress: localAddress, identity: identity.publicKey,
+            handler: handler, ownsGroup: ownsGroup)
+    }
+
+    private init(
+        channel: Channel, localAddress: SocketAddress, identity: Ed25519.PublicKey,
+        handler: NIOLoopBound<TransportHandler>, ownsGroup: EventLoopGroup?
+    ) {
+        self.channel = channel
+        self.localAddress = localAddress
+        self.identity = identity
+        self.handler = handler
+        self.ownsGroup = ownsGroup
+    }
+
+    /// Makes a peer reachable (from a seed list or gossip).
+    public func addPeer(_ peer: Ed25519.PublicKey, at endpoint: SocketAddress) async throws {
+        let handler = self.handler
+        try await channel.eventLoop.submit { try handler.value.addPeer(peer, endpoint: endpoint) }.get()
+    }
+
+    /// Queues `message` for `peer`. Returns false (and counts a drop) when the
+    /// socket's write buffer is over its high-water mark: back-pressure to the caller.
+    @discardableResult
+    public func send(_ message: [UInt8], to peer: Ed25519.PublicKey) async -> Bool {
+        let handler = self.handler
+        return (try? await channel.eventLoop.submit { handler.value.send(message, to: peer) }.get()) ?? false
+    }
+
+    /// Queues many messages in one hop to the event loop, flushed together.
+    @discardableResult
+    public func send(_ messages: [[UInt8]], to peer: Ed25519.PublicKey) async -> Int {
+        let handler = self.handler
+        return (try? await channel.eventLoop.submit {
+            messages.reduce(0) { $0 + (handler.value.send($1, to: peer, flush: false) ? 1 : 0) }
+        }.flatMap { accepted in
+            handler.value.flush()
+            return self.channel.eventLoop.makeSucceededFuture(accepted)
+        }.get()) ?? 0
+    }
+
+    public func counters() async -> TransportCounters {
+        let handler = self.handler
+        return (try? await channel.eventLoop.submit { handler.value.core.counters }.get()) ?? TransportCounters()
+    }
+
+    public func hasSession(with peer: Ed25519.PublicKey) async -> Bool {
+        let handler = self.handler
+        return (try? await channel.eventLoop.submit { handler.value.core.hasSession(with: peer) }.get()) ?? false
+    }
+
+    /// Datagrams the kernel dropped at this socket because its receive buffer was
+    /// full (from /proc/net/udp), so bursts can be accounted for. Nil if unknown.
+    public func kernelReceiveDrops() -> UInt64? {
+        guard let port = localAddress.port else { return nil }
+        return KernelSocketStatistics.drops(localPort: port, ipv6: localAddress.protocol == .inet6)
+    }
+
+    public func close() async {
+        try? await channel.close()
+        try? await ownsGroup?.shutdownGracefully()
+    }
+}
+
+public enum TransportError: Error, CustomStringConvertible {
+    case notBound
+
+    public var description: String { "the UDP socket has no local address" }
+}
+
+/// Runs the core on the channel's event loop.
+final class TransportHandler: ChannelInboundHandler {
+    typealias InboundIn = AddressedEnvelope<ByteBuffer>
+    typealias OutboundOut = AddressedEnvelope<ByteBuffer>
+
+    var core: UDPTransport.Core
+    private let onMessage: UDPTransport.MessageHandler
+    private var context: ChannelHandlerContext?
+    private var timer: RepeatedTask?
+    private var needsFlush = false
+
+    static let tickInterval = TimeAmount.milliseconds(100)
+
+    init(core: UDPTransport.Core, onMessage: @escaping UDPTransport.MessageHandler) {
+        self.core = core
+        self.onMessage = onMessage
+    }
+
+    func handlerAdded(context: ChannelHandlerContext) {
+        self.context = context
+        let loopBound = NIOLoopBound(self, eventLoop: context.eventLoop)
+        timer = context.eventLoop.scheduleRepeatedTask(initialDelay: Self.tickInterval, delay: Self.tickInterval) { _ in
+            let handler = loopBound.value
+            handler.perform(handler.core.tick(now: Clock.monotonic, wallClock: Clock.wall))
+            handler.flush()
+        }
+    }
+
+    func handlerRemoved(context: ChannelHandlerContext) {
+        timer?.cancel()
+        self.context = nil
+    }
+
+    func channelRead(context: ChannelHandlerContext, data: NIOAny) {
+        let envelope = unwrapInboundIn(data)
+        let bytes = Array(envelope.data.readableBytesView)
+        perform(core.receive(bytes, from: envelope.remoteAddress, now: Clock.monotonic, wallClock: Clock.wall))
+    }
+
+    func channelReadComplete(context: ChannelHandlerContext) {
+        flush()
+    }
+
+    func errorCaught(context: ChannelHandlerContext, error: Error) {
+        // ICMP port unreachable and similar surface here; UDP carries on.
+    }
+
+    func addPeer(_ peer: Ed25519.PublicKey, endpoint: SocketAddress) throws {
+        try core.addPeer(peer, endpoint: endpoint)
+    }
+
+    func send(_ message: [UInt8], to peer: Ed25519.PublicKey, flush shouldFlush: Bool = true) -> Bool {
+        guard let context, context.channel.isWritable else {
+            core.recordDrop(.queueFull)
+            return false
+        }
+        perform(core.send(message, to: peer, now: Clock.monotonic, wallClock: Clock.wall))
+        if shouldFlush { flush() }
+        return true
+    }
+
+    func perform(_ actions: [UDPTransport.Core.Action]) {
+        guard let context else { return }
+        for action in actions {
+            switch action {
+            case let .send(datagram, endpoint):
+                var buffer = context.channel.allocator.buffer(capacity: datagram.count)
+                buffer.writeBytes(datagram)
+                let promise = context.eventLoop.makePromise(of: Void.self)
+                let loopBound = NIOLoopBound(self, eventLoop: context.eventLoop)
+                promise.futureResult.whenFailure { _ in loopBound.value.core.recordDrop(.socketError) }
+                context.write(wrapOutboundOut(AddressedEnvelope(remoteAddress: endpoint, data: buffer)), promise: promise)
+                needsFlush = true
+            case let .deliver(message, from):
+                onMessage(message, from)
+            case .established:
+                break
+            }
+        }
+    }
+
+    func flush() {
+        guard needsFlush, let context else { return }
+        needsFlush = false
+        context.flush()
+    }
+}
+
+/// The two clocks the core needs.
+enum Clock {
+    static var monotonic: UInt64 { NIODeadline.now().uptimeNanoseconds }
+
+    static var wall: UInt64 {
+        var time = timespec()
+        clock_gettime(CLOCK_REALTIME, &time)
+        return UInt64(time.tv_sec) * 1_000_000_000 + UInt64(time.tv_nsec)
+    }
+}
+
+/// Reads per-socket counters the kernel publishes in /proc/net/udp{,6}.
+enum KernelSocketStatistics {
+    static func drops(localPort: Int, ipv6: Bool) -> UInt64? {
+        guard let text = try? String(contentsOfFile: ipv6 ? "/proc/net/udp6" : "/proc/net/udp", encoding: .utf8) else {
+            return nil
+        }
+        let portHex = String(format: ":%04X", localPort)
+        for line in text.split(separator: "\n").dropFirst() {
+            let fields = line.split(separator: " ", omittingEmptySubsequences: true)
+            // sl local_address rem_address st tx:rx tr:tm retrnsmt uid timeout inode ref pointer drops
+            guard fields.count >= 13, fields[1].hasSuffix(portHex) else { continue }
+            return UInt64(fields[12])
+        }
+        return nil
+    }
+}

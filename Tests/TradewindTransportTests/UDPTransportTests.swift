@@ -1,0 +1,178 @@
+import Foundation
+import NIOCore
+import NIOPosix
+import Testing
+import TradewindCrypto
+import TradewindNoise
+import TradewindTransport
+import TradewindWire
+
+/// The transport over real UDP sockets on loopback.
+@Suite(.serialized) struct UDPTransportTests {
+    let group = MultiThreadedEventLoopGroup(numberOfThreads: 2)
+
+    func connectedPair(configuration: TransportConfiguration = .init()) async throws -> (Endpoint, Endpoint) {
+        let a = try await makeEndpoint(configuration: configuration, group: group)
+        let b = try await makeEndpoint(configuration: configuration, group: group)
+        try await a.transport.addPeer(b.key.publicKey, at: b.transport.localAddress)
+        try await b.transport.addPeer(a.key.publicKey, at: a.transport.localAddress)
+        return (a, b)
+    }
+
+    @Test func tenThousandMessagesEachWayAtAPacedRate() async throws {
+        let (a, b) = try await connectedPair()
+        defer { Task { await a.transport.close(); await b.transport.close() } }
+        let sizes = messageSizes(count: 10_000, seed: 1)
+        var expectedAtB: [[UInt8]] = []
+        var expectedAtA: [[UInt8]] = []
+        // Paced: a window of 50 messages each way, then wait for them.
+        for start in stride(from: 0, to: sizes.count, by: 50) {
+            let window = start..<min(sizes.count, start + 50)
+            let forward = window.map { payload(sizes[$0], tag: $0) }
+            let backward = window.map { payload(sizes[sizes.count - 1 - $0], tag: -$0) }
+            expectedAtB += forward
+            expectedAtA += backward
+            await a.transport.send(forward, to: b.key.publicKey)
+            await b.transport.send(backward, to: a.key.publicKey)
+            let arrived = await b.inbox.wait(for: expectedAtB.count)
+            let arrivedBack = await a.inbox.wait(for: expectedAtA.count)
+            #expect(arrived && arrivedBack, "stalled after \(start) messages")
+            if !(arrived && arrivedBack) { break }
+        }
+        // Compared by count and digest: printing 100 MB of mismatch helps no one.
+        #expect(b.inbox.count == expectedAtB.count && digest(b.inbox.all) == digest(expectedAtB))
+        #expect(a.inbox.count == expectedAtA.count && digest(a.inbox.all) == digest(expectedAtA))
+        let countersA = await a.transport.counters()
+        let countersB = await b.transport.counters()
+        #expect(countersA.totalDrops == 0 && countersB.totalDrops == 0, "A: \(countersA) B: \(countersB) atA=\(a.inbox.count)")
+    }
+
+    /// Unpaced: more than the receiver can take at once. Whatever is not delivered
+    /// is accounted for by a counter (the transport's or the kernel's).
+    @Test func burstLossesAreAllCounted() async throws {
+        let (a, b) = try await connectedPair()
+        defer { Task { await a.transport.close(); await b.transport.close() } }
+        await a.transport.send([1], to: b.key.publicKey)
+        #expect(await b.inbox.wait(for: 1))
+        let kernelBefore = b.transport.kernelReceiveDrops() ?? 0
+        let total = 30_000
+        for start in stride(from: 0, to: total, by: 5_000) {
+            await a.transport.send((start..<(start + 5_000)).map { payload(200, tag: $0) }, to: b.key.publicKey)
+        }
+        await b.inbox.settle()
+        let delivered = b.inbox.count - 1
+        let kernelDrops = Int((b.transport.kernelReceiveDrops() ?? 0) - kernelBefore)
+        let sender = await a.transport.counters()
+        let receiver = await b.transport.counters()
+        let accounted = delivered + kernelDrops + Int(sender.totalDrops) + Int(receiver.totalDrops)
+        print("burst: sent \(total), delivered \(delivered), kernel drops \(kernelDrops), "
+              + "sender drops \(sender.drops), receiver drops \(receiver.drops)")
+        #expect(accounted == total)
+    }
+
+    @Test func wrongNetworkKeyRefusedAtMac1() async throws {
+        let b = try await makeEndpoint(group: group)
+        let intruder = try await makeEndpoint(networkKey: SecureBytes(copying: [UInt8](repeating: 1, count: 32)), group: group)
+        defer { Task { await b.transport.close(); await intruder.transport.close() } }
+        try await intruder.transport.addPeer(b.key.publicKey, at: b.transport.localAddress)
+        await intruder.transport.send([1, 2, 3], to: b.key.publicKey)
+        let deadline = Date().addingTimeInterval(10)
+        while await b.transport.counters()[.wrongNetworkKey] == 0 && Date() < deadline {
+            try await Task.sleep(nanoseconds: 10_000_000)
+        }
+        #expect(await b.transport.counters()[.wrongNetworkKey] >= 1)
+        #expect(b.inbox.count == 0)
+        #expect(await intruder.transport.hasSession(with: b.key.publicKey) == false)
+    }
+
+    /// An attacker on the path replays, truncates and alters datagrams; each is
+    /// dropped and counted, and the session carries on.
+    @Test func onPathAttacksDroppedAndCounted() async throws {
+        let a = try await makeEndpoint(group: group)
+        let b = try await makeEndpoint(group: group)
+        let relay = try await Relay.start(target: b.transport.localAddress, group: group)
+        defer { Task { await a.transport.close(); await b.transport.close(); await relay.close() } }
+        try await a.transport.addPeer(b.key.publicKey, at: relay.address)
+        for index in 0..<20 { await a.transport.send(payload(300, tag: index), to: b.key.publicKey) }
+        #expect(await b.inbox.wait(for: 20))
+        let recorded = relay.towardsTarget
+        let initiation = try #require(recorded.first { $0[0] == 1 })
+        let data = recorded.filter { $0[0] == 4 }
+        let sample = try #require(data.last)
+
+        try await relay.inject(initiation) // replayed message 1
+        try await relay.inject(sample) // replayed data
+        var tampered = sample
+        tampered[tampered.count - 5] ^= 0x10
+        try await relay.inject(tampered)
+        try await relay.inject(Array(sample.prefix(10))) // truncated
+        var unknown = sample
+        unknown[5] ^= 0xff
+        try await relay.inject(unknown) // unknown session
+        for index in 0..<8200 { await a.transport.send([UInt8(index & 0xff)], to: b.key.publicKey) }
+        #expect(await b.inbox.wait(for: 20 + 8200))
+        try await relay.inject(data[0]) // now out of the window
+        await a.transport.send([0xaa], to: b.key.publicKey)
+        #expect(await b.inbox.wait(for: 20 + 8200 + 1))
+
+        let counters = await b.transport.counters()
+        #expect(counters[.replay] >= 2) // message 1 and the data datagram
+        #expect(counters[.badMAC] >= 1 || counters[.replay] >= 3)
+        #expect(counters[.malformed] >= 1)
+        #expect(counters[.unknownSession] >= 1)
+        #expect(counters[.outOfWindow] >= 1)
+        #expect(b.inbox.all.last == [0xaa])
+        #expect(b.inbox.count == 20 + 8200 + 1) // nothing forged was delivered
+    }
+
+    @Test func rekeyDuringTrafficLosesNothing() async throws {
+        var configuration = TransportConfiguration()
+        configuration.rekeyAfterTime = 1 * TransportConfiguration.second
+        configuration.rejectAfterTime = 4 * TransportConfiguration.second
+        configuration.keepaliveTimeout = TransportConfiguration.second / 2
+        configuration.rekeyTimeout = TransportConfiguration.second / 2
+        let (a, b) = try await connectedPair(configuration: configuration)
+        defer { Task { await a.transport.close(); await b.transport.close() } }
+        var sent = 0
+        let end = Date().addingTimeInterval(3.5)
+        while Date() < end {
+            await a.transport.send(payload(100, tag: sent), to: b.key.publicKey)
+            await b.transport.send(payload(100, tag: -sent), to: a.key.publicKey)
+            sent += 1
+            try await Task.sleep(nanoseconds: 5_000_000)
+        }
+        #expect(await b.inbox.wait(for: sent))
+        #expect(await a.inbox.wait(for: sent))
+        #expect(digest(b.inbox.all) == digest((0..<sent).map { payload(100, tag: $0) }))
+        let counters = await a.transport.counters()
+        #expect(counters.handshakesCompleted >= 3, "expected several rekeys, got \(counters.handshakesCompleted)")
+    }
+
+    @Test func restartedPeerReconnectsWithoutOperatorAction() async throws {
+        var configuration = TransportConfiguration()
+        configuration.keepaliveTimeout = TransportConfiguration.second / 2
+        configuration.rekeyTimeout = TransportConfiguration.second / 2
+        let (a, b) = try await connectedPair(configuration: configuration)
+        defer { Task { await a.transport.close() } }
+        await a.transport.send([1], to: b.key.publicKey)
+        #expect(await b.inbox.wait(for: 1))
+        let port = b.transport.localAddress.port!
+        await b.transport.close()
+        // Same identity, same address, new process state (new ephemeral keys).
+        let restarted = try await makeEndpoint(key: b.key, port: port, configuration: configuration, group: group)
+        defer { Task { await restarted.transport.close() } }
+        try await restarted.transport.addPeer(a.key.publicKey, at: a.transport.localAddress)
+        // A keeps sending on its old session; within keepalive + rekey timeout it re-handshakes.
+        let deadline = Date().addingTimeInterval(10)
+        var index = 2
+        while restarted.inbox.count == 0 && Date() < deadline {
+            await a.transport.send([UInt8(index)], to: b.key.publicKey)
+            index += 1
+            try await Task.sleep(nanoseconds: 50_000_000)
+        }
+        #expect(restarted.inbox.count > 0)
+        await restarted.transport.send([0xbb], to: a.key.publicKey)
+        #expect(await a.inbox.wait(for: 1))
+        #expect(a.inbox.all.last == [0xbb])
+    }
+}
