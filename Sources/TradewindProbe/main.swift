@@ -12,32 +12,19 @@
 //   TradewindProbe store-hold-reader DIR
 //       Opens a read transaction, prints "holding" and sleeps until killed, leaving
 //       a stale reader slot behind.
+//   TradewindProbe transport-echo NETWORK_KEY_HEX NETWORK_ID_HEX SEED_HEX
+//       A transport endpoint on 127.0.0.1 (port chosen by the system) that prints
+//       "listening PORT ED25519_PUBLIC_KEY_HEX" and answers every message M with
+//       "echo:" + M. For the interoperability test with another Noise library.
+//   TradewindProbe transport-fuzz COUNT
+//       Sends COUNT random and mutated datagrams at a live endpoint while it holds a
+//       session with another, then checks that session, the drop counters and memory.
 import Foundation
 import TradewindStore
 import TradewindWire
 
-let tableA = Table<UInt64, [UInt8]>("a")
-let tableB = Table<UInt64, [UInt8]>("b")
-let meta = Table<String, UInt64>("meta")
-
-func say(_ line: String) {
-    let bytes = Array((line + "\n").utf8)
-    bytes.withUnsafeBytes { _ = write(1, $0.baseAddress, $0.count) }
-}
-
-func fail(_ message: String) -> Never {
-    FileHandle.standardError.write(Data(("TradewindProbe: " + message + "\n").utf8))
-    exit(1)
-}
-
-/// The payload for entry i: its length and bytes are a function of i alone.
-func payload(_ index: UInt64, table: UInt8) -> [UInt8] {
-    let length = 64 + Int(index % 29) * 97
-    return (0..<length).map { UInt8(truncatingIfNeeded: Int(index) &+ $0 &* 31 &+ Int(table)) }
-}
-
 let arguments = CommandLine.arguments
-guard arguments.count >= 3 else { fail("usage: TradewindProbe store-writer|store-reader DIR") }
+guard arguments.count >= 3 else { fail("usage: TradewindProbe COMMAND ARGUMENTS (see the comment in main.swift)") }
 
 switch arguments[1] {
 case "store-writer":
@@ -98,6 +85,14 @@ case "store-hold-reader":
     } catch {
         fail("\(error)")
     }
+
+case "transport-echo":
+    guard arguments.count == 5 else { fail("usage: TradewindProbe transport-echo NETWORK_KEY_HEX NETWORK_ID_HEX SEED_HEX") }
+    await TransportProbe.echo(networkKeyHex: arguments[2], networkIDHex: arguments[3], seedHex: arguments[4])
+
+case "transport-fuzz":
+    guard let count = Int(arguments[2]), count > 0 else { fail("usage: TradewindProbe transport-fuzz COUNT") }
+    await TransportProbe.fuzz(count: count)
 
 default:
     fail("unknown command \(arguments[1])")
