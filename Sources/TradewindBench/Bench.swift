@@ -1,6 +1,7 @@
 import ArgumentParser
 import Dispatch
 import Foundation
+import NIOPosix
 import TradewindCrypto
 import TradewindStore
 import TradewindWire
@@ -8,7 +9,7 @@ import TradewindWire
 /// Measures the primitives everything else is bounded by. Later benchmarks
 /// (pipeline, transport, mesh) print their figures as ratios against these.
 @main
-struct TradewindBench: ParsableCommand {
+struct TradewindBench: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "TradewindBench",
         abstract: "Measure Tradewind's hardware limits and print them (build with -c release)."
@@ -23,7 +24,7 @@ struct TradewindBench: ParsableCommand {
     @Option(name: .long, help: "Seconds per measurement (default 2, or 0.2 with --quick).")
     var seconds: Double?
 
-    func run() throws {
+    func run() async throws {
         let duration = seconds ?? (quick ? 0.2 : 2.0)
         let cores = ProcessInfo.processInfo.activeProcessorCount
         var results: [Measurement] = []
@@ -85,6 +86,18 @@ struct TradewindBench: ParsableCommand {
         }
         record(Measurement(name: "lmdb synced single-put commits", unit: "commits/s", value: commits,
                            note: "fsync per commit"))
+
+        let group = MultiThreadedEventLoopGroup(numberOfThreads: 2)
+        for size in [100, 1000] {
+            let plain = try await TransportBench.plainDatagrams(seconds: duration, size: size, group: group)
+            record(Measurement(name: "plain UDP datagrams, \(size) B (NIO, loopback)", unit: "msgs/s", value: plain))
+            let encrypted = try await TransportBench.encryptedMessages(seconds: duration, size: size, group: group)
+            record(Measurement(name: "Noise transport messages, \(size) B", unit: "msgs/s", value: encrypted,
+                               note: String(format: "ratio %.2f to plain (goal >= 0.7)", encrypted / plain)))
+        }
+        try await group.shutdownGracefully()
+        let handshakes = TransportBench.handshakes(seconds: duration)
+        record(Measurement(name: "Noise IKpsk2 handshakes, both sides (1 core)", unit: "hs/s", value: handshakes))
 
         if let json {
             let report = Report(version: Release.version, cores: cores, secondsPerFigure: duration,
