@@ -33,7 +33,14 @@ let package = Package(
         .target(name: "TradewindWire"),
         .target(name: "TradewindCrypto", dependencies: ["CSodium", "TradewindWire"]),
         .target(name: "TradewindStore", dependencies: ["CLMDB", "TradewindWire"]),
-        .target(name: "TradewindNoise", dependencies: ["TradewindCrypto", "TradewindWire"]),
+        .target(
+            name: "TradewindNoise",
+            dependencies: ["TradewindCrypto", "TradewindWire"],
+            // The transport core is generic over its endpoint and random source; full
+            // cross-module optimisation lets the shell's instantiation be specialised
+            // instead of going through runtime generic metadata on every datagram.
+            swiftSettings: [.unsafeFlags(["-cross-module-optimization"], .when(configuration: .release))]
+        ),
         .target(
             name: "TradewindTransport",
             dependencies: [

@@ -9,22 +9,18 @@ extension TransportCore {
             return []
         }
         let receiverIndex = Datagram.readUInt32(datagram, at: 4)
-        guard case let .session(peerKey)? = indexes[receiverIndex], var peer = peers[peerKey] else {
+        // The peer is taken out of the table while it is worked on and put back at the
+        // end: its replay window is then uniquely referenced and updated in place
+        // instead of being copied for every datagram.
+        guard case let .session(peerKey)? = indexes[receiverIndex], var peer = peers.removeValue(forKey: peerKey) else {
             counters.drop(.unknownSession)
             return []
         }
-        let slot: WritableKeyPath<Peer, Session?>
-        if peer.current?.localIndex == receiverIndex {
-            slot = \.current
-        } else if peer.next?.localIndex == receiverIndex {
-            slot = \.next
-        } else if peer.previous?.localIndex == receiverIndex {
-            slot = \.previous
-        } else {
+        defer { peers[peerKey] = peer }
+        guard let slot = peer.slot(of: receiverIndex), var session = peer[slot] else {
             counters.drop(.unknownSession)
             return []
         }
-        guard var session = peer[keyPath: slot] else { return [] }
         guard now &- session.createdAt < configuration.rejectAfterTime else {
             counters.drop(.expiredSession)
             return []
@@ -40,17 +36,15 @@ extension TransportCore {
         case .fresh:
             break
         }
-        let header = Array(datagram[0..<Datagram.dataHeaderLength])
-        guard let plaintext = try? CipherState.decrypt(
-            key: session.receiveKey, nonce: counter, associatedData: header,
-            ciphertext: datagram[Datagram.dataHeaderLength...]), let first = plaintext.first else {
+        guard var plaintext = Self.open(datagram, session: session), !plaintext.isEmpty else {
             counters.drop(.badMAC)
             return []
         }
+        let first = plaintext.removeFirst()
         session.window.accept(counter)
-        peer[keyPath: slot] = session
+        peer[slot] = session
         var actions: [Action] = []
-        if slot == \.next {
+        if slot == .next {
             // The initiator used the session we answered: it is now the current one.
             if let previous = peer.previous { indexes[previous.localIndex] = nil }
             peer.previous = peer.current
@@ -64,29 +58,54 @@ extension TransportCore {
         peer.lastReceived = now
         switch Datagram.Inner(rawValue: first) {
         case .keepalive?:
-            if plaintext.count != 1 { counters.drop(.malformed) }
+            if !plaintext.isEmpty { counters.drop(.malformed) }
         case .message?:
-            actions.append(.deliver(Array(plaintext[1...]), from: peerKey))
+            actions.append(.deliver(plaintext, from: peerKey))
             counters.messagesDelivered += 1
         case .fragment?:
             receiveFragment(plaintext, peer: &peer, now: now, into: &actions)
         case nil:
             counters.drop(.malformed)
         }
-        peers[peerKey] = peer
         return actions
     }
 
+    /// Authenticates and decrypts a data datagram; nil if it does not authenticate.
+    static func open(_ datagram: [UInt8], session: Session) -> [UInt8]? {
+        let headerLength = Datagram.dataHeaderLength
+        let plainCount = datagram.count - headerLength - Datagram.tagLength
+        guard plainCount >= 0 else { return nil }
+        let counter = Datagram.readUInt64(datagram, at: 8)
+        var status: Int32 = -1
+        // Written in full by the decryption, or discarded when it fails.
+        let plaintext = [UInt8](unsafeUninitializedCapacity: plainCount) { buffer, initialized in
+            let output = UnsafeMutableRawBufferPointer(buffer)
+            status = datagram.withUnsafeBytes { input in
+                withNonce(counter) { nonce in
+                    session.receiveKey.withUnsafeBytes { key in
+                        ChaChaPoly.open(
+                            into: output, ciphertext: UnsafeRawBufferPointer(rebasing: input[headerLength...]),
+                            associatedData: UnsafeRawBufferPointer(rebasing: input[..<headerLength]), nonce: nonce, key: key)
+                    }
+                }
+            }
+            if status != 0 { output.initializeMemory(as: UInt8.self, repeating: 0) }
+            initialized = plainCount
+        }
+        return status == 0 ? plaintext : nil
+    }
+
     private mutating func receiveFragment(_ plaintext: [UInt8], peer: inout Peer, now: UInt64, into actions: inout [Action]) {
-        guard plaintext.count > 9 else {
+        // `plaintext` is the fragment header (8 bytes) and the bytes, the kind byte removed.
+        guard plaintext.count > 8 else {
             counters.drop(.malformed)
             return
         }
-        let id = Datagram.readUInt32(plaintext, at: 1)
-        let index = Int(plaintext[5]) << 8 | Int(plaintext[6])
-        let count = Int(plaintext[7]) << 8 | Int(plaintext[8])
+        let id = Datagram.readUInt32(plaintext, at: 0)
+        let index = Int(plaintext[4]) << 8 | Int(plaintext[5])
+        let count = Int(plaintext[6]) << 8 | Int(plaintext[7])
         let outcome = peer.reassembly.add(
-            id: id, index: index, count: count, bytes: Array(plaintext[9...]), now: now,
+            id: id, index: index, count: count, bytes: Array(plaintext[8...]), now: now,
             maxMessages: configuration.reassemblyMessages, maxBytes: configuration.reassemblyBytes,
             maxMessageSize: configuration.maxMessageSize)
         switch outcome {

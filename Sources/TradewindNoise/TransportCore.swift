@@ -64,6 +64,36 @@ public struct TransportCore<Endpoint: Hashable & Sendable, Random: RandomNumberG
         var lastSent: UInt64 = 0
         var nextMessageID: UInt32 = 0
         var reassembly = Reassembly()
+
+        subscript(slot: Slot) -> Session? {
+            get {
+                switch slot {
+                case .current: return current
+                case .next: return next
+                case .previous: return previous
+                }
+            }
+            set {
+                switch slot {
+                case .current: current = newValue
+                case .next: next = newValue
+                case .previous: previous = newValue
+                }
+            }
+        }
+
+        func slot(of localIndex: UInt32) -> Slot? {
+            if current?.localIndex == localIndex { return .current }
+            if next?.localIndex == localIndex { return .next }
+            if previous?.localIndex == localIndex { return .previous }
+            return nil
+        }
+    }
+
+    /// Which of a peer's sessions (no key paths: they cost a runtime lookup per use
+    /// on a generic type, on the hottest path).
+    enum Slot: CaseIterable, Sendable {
+        case current, next, previous
     }
 
     enum IndexOwner: Sendable {
@@ -145,10 +175,11 @@ public struct TransportCore<Endpoint: Hashable & Sendable, Random: RandomNumberG
             counters.drop(.oversize)
             return []
         }
-        guard var peer = peers[peerKey], peer.endpoint != nil else {
+        guard peers[peerKey]?.endpoint != nil, var peer = peers.removeValue(forKey: peerKey) else {
             counters.drop(.noRoute)
             return []
         }
+        defer { peers[peerKey] = peer }
         var actions: [Action] = []
         if var session = usableSession(peer, now: now) {
             encrypt(message, inner: .message, peer: &peer, session: &session, now: now, into: &actions)
@@ -169,7 +200,6 @@ public struct TransportCore<Endpoint: Hashable & Sendable, Random: RandomNumberG
                 initiateHandshake(&peer, now: now, wallClock: wallClock, into: &actions)
             }
         }
-        peers[peerKey] = peer
         return actions
     }
 
@@ -193,7 +223,7 @@ public struct TransportCore<Endpoint: Hashable & Sendable, Random: RandomNumberG
         guard let endpoint = peer.endpoint else { return }
         let wholeCapacity = configuration.maxDatagramPayload - Datagram.messageOverhead
         if message.count <= wholeCapacity || inner == .keepalive {
-            actions.append(.send(seal([inner.rawValue] + message, session: &session), to: endpoint))
+            actions.append(.send(Self.seal(prefix: [inner.rawValue], message[...], session: &session), to: endpoint))
             counters.datagramsSent += 1
         } else {
             let capacity = configuration.maxDatagramPayload - Datagram.fragmentOverhead
@@ -203,22 +233,53 @@ public struct TransportCore<Endpoint: Hashable & Sendable, Random: RandomNumberG
             for index in 0..<count {
                 let start = index * capacity
                 let piece = message[start..<min(message.count, start + capacity)]
-                let plaintext = [Datagram.Inner.fragment.rawValue] + Datagram.uint32(id)
-                    + [UInt8(index >> 8), UInt8(index & 0xff), UInt8(count >> 8), UInt8(count & 0xff)] + piece
-                actions.append(.send(seal(plaintext, session: &session), to: endpoint))
+                let prefix = [Datagram.Inner.fragment.rawValue] + Datagram.uint32(id)
+                    + [UInt8(index >> 8), UInt8(index & 0xff), UInt8(count >> 8), UInt8(count & 0xff)]
+                actions.append(.send(Self.seal(prefix: prefix, piece, session: &session), to: endpoint))
             }
             counters.datagramsSent += UInt64(count)
         }
         peer.lastSent = now
     }
 
-    private func seal(_ plaintext: [UInt8], session: inout Session) -> [UInt8] {
+    /// Builds a data datagram in one buffer: the header, then `prefix ‖ payload`
+    /// encrypted in place (libsodium allows the output to overlap the input exactly).
+    static func seal(prefix: [UInt8], _ payload: ArraySlice<UInt8>, session: inout Session) -> [UInt8] {
         let counter = session.sendCounter
         session.sendCounter += 1
-        let header = Datagram.header(.data) + Datagram.uint32(session.remoteIndex) + Datagram.uint64(counter)
-        let ciphertext = (try? CipherState.encrypt(
-            key: session.sendKey, nonce: counter, associatedData: header, plaintext: plaintext)) ?? []
-        return header + ciphertext
+        let headerLength = Datagram.dataHeaderLength
+        let plainCount = prefix.count + payload.count
+        let total = headerLength + plainCount + Datagram.tagLength
+        var datagram = [UInt8](repeating: 0, count: total)
+        datagram.withUnsafeMutableBytes { buffer in
+            buffer[0] = Datagram.Kind.data.rawValue
+            buffer.storeBytes(of: session.remoteIndex.bigEndian, toByteOffset: 4, as: UInt32.self)
+            buffer.storeBytes(of: counter.bigEndian, toByteOffset: 8, as: UInt64.self)
+            for (offset, byte) in prefix.enumerated() { buffer[headerLength + offset] = byte }
+            payload.withUnsafeBytes { source in
+                if let base = source.baseAddress, source.count > 0 {
+                    (buffer.baseAddress! + headerLength + prefix.count).copyMemory(from: base, byteCount: source.count)
+                }
+            }
+            let body = UnsafeMutableRawBufferPointer(rebasing: buffer[headerLength...])
+            withNonce(counter) { nonce in
+                session.sendKey.withUnsafeBytes { key in
+                    _ = ChaChaPoly.seal(
+                        into: body, plaintext: UnsafeRawBufferPointer(rebasing: body[..<plainCount]),
+                        associatedData: UnsafeRawBufferPointer(rebasing: buffer[..<headerLength]), nonce: nonce, key: key)
+                }
+            }
+        }
+        return datagram
+    }
+
+    /// ChaChaPoly's 96-bit nonce for a counter: four zero bytes, then the counter little-endian.
+    static func withNonce<R>(_ counter: UInt64, _ body: (UnsafeRawBufferPointer) -> R) -> R {
+        withUnsafeTemporaryAllocation(byteCount: 12, alignment: 4) { bytes in
+            bytes.storeBytes(of: 0, toByteOffset: 0, as: UInt32.self)
+            bytes.storeBytes(of: counter.littleEndian, toByteOffset: 4, as: UInt64.self)
+            return body(UnsafeRawBufferPointer(bytes))
+        }
     }
 
     // MARK: Receiving
@@ -272,10 +333,10 @@ public struct TransportCore<Endpoint: Hashable & Sendable, Random: RandomNumberG
                 retryHandshake(&peer, now: now, wallClock: wallClock, into: &actions)
             }
         }
-        for slot in [\Peer.current, \Peer.previous, \Peer.next] {
-            if let session = peer[keyPath: slot], now &- session.createdAt >= config.rejectAfterTime {
+        for slot in Slot.allCases {
+            if let session = peer[slot], now &- session.createdAt >= config.rejectAfterTime {
                 indexes[session.localIndex] = nil
-                peer[keyPath: slot] = nil
+                peer[slot] = nil
             }
         }
         if let session = peer.current, peer.handshake == nil {

@@ -172,7 +172,9 @@ final class TransportHandler: ChannelInboundHandler {
     }
 
     func errorCaught(context: ChannelHandlerContext, error: Error) {
-        // ICMP port unreachable and similar surface here; UDP carries on.
+        // A send the operating system refused (buffer space, unreachable host) is
+        // reported here; the datagram is gone, UDP carries on.
+        core.recordDrop(.socketError)
     }
 
     func addPeer(_ peer: Ed25519.PublicKey, endpoint: SocketAddress) throws {
@@ -196,10 +198,7 @@ final class TransportHandler: ChannelInboundHandler {
             case let .send(datagram, endpoint):
                 var buffer = context.channel.allocator.buffer(capacity: datagram.count)
                 buffer.writeBytes(datagram)
-                let promise = context.eventLoop.makePromise(of: Void.self)
-                let loopBound = NIOLoopBound(self, eventLoop: context.eventLoop)
-                promise.futureResult.whenFailure { _ in loopBound.value.core.recordDrop(.socketError) }
-                context.write(wrapOutboundOut(AddressedEnvelope(remoteAddress: endpoint, data: buffer)), promise: promise)
+                context.write(wrapOutboundOut(AddressedEnvelope(remoteAddress: endpoint, data: buffer)), promise: nil)
                 needsFlush = true
             case let .deliver(message, from):
                 onMessage(message, from)
