@@ -20,10 +20,11 @@ public final class UDPTransport: Sendable {
     private let ownsGroup: EventLoopGroup?
 
     /// Binds a UDP socket at `host:port` (port 0 picks a free one) and starts the transport.
+    /// `receiveBufferBytes` sizes the kernel's receive buffer, which absorbs bursts.
     public static func bind(
         host: String, port: Int, identity: Ed25519.PrivateKey, networkKey: SecureBytes, networkID: Bytes32,
         configuration: TransportConfiguration = .init(), group: EventLoopGroup? = nil,
-        onMessage: @escaping MessageHandler
+        receiveBufferBytes: Int = 8 << 20, onMessage: @escaping MessageHandler
     ) async throws -> UDPTransport {
         let ownsGroup: EventLoopGroup? = group == nil ? MultiThreadedEventLoopGroup(numberOfThreads: 1) : nil
         let eventLoopGroup = group ?? ownsGroup!
@@ -48,7 +49,9 @@ public final class UDPTransport: Sendable {
             throw error
         }
         // A large receive buffer absorbs bursts; as root, FORCE lifts the sysctl cap.
-        try? await channel.setOption(.socketOption(.init(rawValue: SO_RCVBUFFORCE)), value: 8 << 20).get()
+        if (try? await channel.setOption(.socketOption(.init(rawValue: SO_RCVBUFFORCE)), value: receiveBufferBytes).get()) == nil {
+            try? await channel.setOption(.socketOption(.so_rcvbuf), value: receiveBufferBytes).get()
+        }
         try? await channel.setOption(.socketOption(.so_sndbuf), value: 4 << 20).get()
         let handler = try await channel.eventLoop.submit {
             NIOLoopBound(try channel.pipeline.syncOperations.handler(type: TransportHandler.self), eventLoop: channel.eventLoop)

@@ -62,12 +62,12 @@ struct Endpoint {
 
 func makeEndpoint(
     key: Ed25519.PrivateKey = .generate(), port: Int = 0, networkKey: SecureBytes = testNetworkKey,
-    configuration: TransportConfiguration = .init(), group: EventLoopGroup
+    configuration: TransportConfiguration = .init(), receiveBufferBytes: Int = 8 << 20, group: EventLoopGroup
 ) async throws -> Endpoint {
     let inbox = Inbox()
     let transport = try await UDPTransport.bind(
         host: "127.0.0.1", port: port, identity: key, networkKey: networkKey, networkID: testNetworkID,
-        configuration: configuration, group: group, onMessage: inbox.handler)
+        configuration: configuration, group: group, receiveBufferBytes: receiveBufferBytes, onMessage: inbox.handler)
     return Endpoint(key: key, transport: transport, inbox: inbox)
 }
 
