@@ -12,6 +12,7 @@ let package = Package(
         .library(name: "TradewindWire", targets: ["TradewindWire"]),
         .library(name: "TradewindCrypto", targets: ["TradewindCrypto"]),
         .library(name: "TradewindStore", targets: ["TradewindStore"]),
+        .library(name: "TradewindLedger", targets: ["TradewindLedger"]),
         .library(name: "TradewindNoise", targets: ["TradewindNoise"]),
         .library(name: "TradewindTransport", targets: ["TradewindTransport"]),
     ],
@@ -33,6 +34,7 @@ let package = Package(
         .target(name: "TradewindWire"),
         .target(name: "TradewindCrypto", dependencies: ["CSodium", "TradewindWire"]),
         .target(name: "TradewindStore", dependencies: ["CLMDB", "TradewindWire"]),
+        .target(name: "TradewindLedger", dependencies: ["TradewindCrypto", "TradewindWire"]),
         .target(
             name: "TradewindNoise",
             dependencies: ["TradewindCrypto", "TradewindWire"],
@@ -93,6 +95,7 @@ let package = Package(
                 .product(name: "NIOPosix", package: "swift-nio"),
             ]
         ),
+        .testTarget(name: "TradewindLedgerTests", dependencies: ["TradewindLedger", "TradewindCrypto", "TradewindWire"]),
         .testTarget(
             name: "TradewindStoreTests",
             dependencies: ["TradewindStore", "TradewindWire", "TradewindProbe"]

@@ -1,0 +1,171 @@
+import TradewindCrypto
+import TradewindWire
+
+/// The ledger's state machine: pure, reading through a `StateView`, returning a
+/// write set, receipts and the next state root. It never touches storage itself.
+public struct Ledger: Sendable {
+    public static let transactionDomain = SigningDomain("tradewind/transaction/v1")
+    public static let quoteDomain = SigningDomain("tradewind/fx-quote/v1")
+    public static let basisPoints: UInt64 = 10_000
+
+    public let genesis: Genesis
+    public let networkID: Bytes32
+    let assets: [AssetCode: AssetInfo]
+
+    public init(genesis: Genesis) throws(WireError) {
+        try genesis.validate()
+        self.genesis = genesis
+        networkID = Blake2b.hash256(genesis.wireEncoded)
+        assets = Dictionary(uniqueKeysWithValues: genesis.assets.map {
+            ($0.code, AssetInfo(decimals: $0.decimals, issuer: $0.issuer.address))
+        })
+    }
+
+    public var parameters: Genesis.Parameters { genesis.parameters }
+
+    /// The writes that create the genesis state, and its root (height 0).
+    public func genesisState() -> (writes: [(key: StateKey, value: [UInt8]?)], root: Bytes32) {
+        var writes: [StateKey: [UInt8]] = [:]
+        var supply: [AssetCode: UInt64] = [:]
+        for balance in genesis.balances {
+            writes[.balance(balance.account.address, balance.asset)] = balance.amount.wireVarint
+            writes[.account(balance.account.address)] = AccountState().wireEncoded
+            supply[balance.asset, default: 0] += balance.amount
+        }
+        for asset in genesis.assets {
+            writes[.asset(asset.code)] = AssetInfo(decimals: asset.decimals, issuer: asset.issuer.address).wireEncoded
+            writes[.supply(asset.code)] = Supply(issued: supply[asset.code, default: 0]).wireEncoded
+            writes[.account(asset.issuer.address)] = writes[.account(asset.issuer.address)] ?? AccountState().wireEncoded
+        }
+        let authorities = genesis.authorities.map(\.address)
+        for authority in authorities where writes[.account(authority)] == nil {
+            writes[.account(authority)] = AccountState().wireEncoded
+        }
+        writes[.chain] = ChainState(height: 0, lastBlockTime: genesis.genesisTime, authorities: authorities).wireEncoded
+        let sorted = writes.map { (key: $0.key, value: Optional($0.value)) }.sorted { $0.key < $1.key }
+        return (sorted, StateRoot.next(previous: .zero, writes: sorted))
+    }
+
+    /// Where a block sits: its height and time, and the parent's time (the "t" that
+    /// deadlines compare against).
+    public struct BlockContext: Sendable {
+        public var height: UInt64
+        public var time: UInt64
+        public var parentTime: UInt64
+
+        public init(height: UInt64, time: UInt64, parentTime: UInt64) {
+            self.height = height
+            self.time = time
+            self.parentTime = parentTime
+        }
+    }
+
+    public struct Outcome: Sendable {
+        public var transaction: Transaction
+        public var id: Bytes32
+        public var result: TransactionResult
+    }
+
+    public struct Execution: Sendable {
+        /// The transactions in the block, in order (all applied: tes or tec).
+        public var included: [Outcome]
+        /// Candidates left out (tem, tef, ter), with why.
+        public var excluded: [Outcome]
+        public var writes: [(key: StateKey, value: [UInt8]?)]
+        public var stateRoot: Bytes32
+        /// The authority set from height + 2 on, if this block changed it.
+        public var nextAuthorities: [Address]?
+        public var chain: ChainState
+    }
+
+    /// Executes `candidates` in order for a block at `context`: transactions that can
+    /// be applied go in (up to the genesis caps); the rest are left out with their
+    /// result. This is what a proposer does; a validator calls `apply`.
+    public func execute(
+        _ candidates: [Transaction], context: BlockContext, previousRoot: Bytes32, view: some StateView,
+        verifySignatures: Bool = true
+    ) throws(LedgerError) -> Execution {
+        var state = StateOverlay(base: view)
+        guard var chain = try state.record(.chain, as: ChainState.self) else { throw .missingChainState }
+        guard context.height == chain.height + 1 else {
+            throw .invalidBlock("height \(context.height) does not follow \(chain.height)")
+        }
+        guard context.parentTime == chain.lastBlockTime, context.time > chain.lastBlockTime else {
+            throw .invalidBlock("block time \(context.time) must be after the parent's \(chain.lastBlockTime)")
+        }
+        var included: [Outcome] = []
+        var excluded: [Outcome] = []
+        var bytes: UInt64 = 0
+        var scheduledChange: [Address]?
+        for transaction in candidates {
+            let encoded = transaction.wireEncoded
+            let id = Blake2b.hash256(encoded)
+            if included.count >= Int(parameters.maxTransactionsPerBlock)
+                || bytes + UInt64(encoded.count) > parameters.maxBlockBytes {
+                excluded.append(Outcome(transaction: transaction, id: id, result: TransactionResult(.terPRE_SEQ, "block full")))
+                continue
+            }
+            var step = Step(ledger: self, context: context, chain: chain)
+            let result = try step.run(transaction, id: id, size: encoded.count, verifySignature: verifySignatures,
+                                      state: &state)
+            let outcome = Outcome(transaction: transaction, id: id, result: result)
+            if result.code.isApplied {
+                included.append(outcome)
+                bytes += UInt64(encoded.count)
+                chain = step.chain
+                if let change = step.scheduledSet { scheduledChange = change }
+            } else {
+                excluded.append(outcome)
+            }
+        }
+        // The block itself: advance the chain and bring scheduled authority sets into force.
+        chain.height = context.height
+        chain.lastBlockTime = context.time
+        if let due = chain.scheduled.last(where: { $0.height <= context.height }) {
+            chain.authorities = due.authorities
+            chain.scheduled.removeAll { $0.height <= context.height }
+        }
+        state.set(.chain, chain)
+        let writes = state.sortedWrites
+        return Execution(
+            included: included, excluded: excluded, writes: writes,
+            stateRoot: StateRoot.next(previous: previousRoot, writes: writes),
+            nextAuthorities: scheduledChange, chain: chain)
+    }
+
+    /// Applies a block's transactions as a validator: every one must apply (tes or
+    /// tec), or the block is invalid.
+    public func apply(
+        _ transactions: [Transaction], context: BlockContext, previousRoot: Bytes32, view: some StateView,
+        verifySignatures: Bool = true
+    ) throws(LedgerError) -> Execution {
+        guard transactions.count <= Int(parameters.maxTransactionsPerBlock) else {
+            throw .invalidBlock("\(transactions.count) transactions exceed the cap of \(parameters.maxTransactionsPerBlock)")
+        }
+        let execution = try execute(transactions, context: context, previousRoot: previousRoot, view: view,
+                                    verifySignatures: verifySignatures)
+        if let bad = execution.excluded.first {
+            throw .invalidBlock("transaction \(bad.id.hex) cannot be applied: \(bad.result)")
+        }
+        return execution
+    }
+
+    /// Whether `transaction` could be applied on top of `view` in the next block
+    /// (for mempool admission): its result, as far as it can be known now.
+    public func check(_ transaction: Transaction, view: some StateView, at context: BlockContext) throws(LedgerError) -> TransactionResult {
+        var state = StateOverlay(base: view)
+        guard let chain = try state.record(.chain, as: ChainState.self) else { throw .missingChainState }
+        let encoded = transaction.wireEncoded
+        var step = Step(ledger: self, context: context, chain: chain)
+        return try step.run(transaction, id: Blake2b.hash256(encoded), size: encoded.count, verifySignature: true, state: &state)
+    }
+}
+
+extension UInt64 {
+    /// This integer as a canonical varint (how balances are stored).
+    var wireVarint: [UInt8] {
+        var writer = WireWriter(reservingCapacity: 10)
+        writer.writeVarint(self)
+        return writer.bytes
+    }
+}
