@@ -7,7 +7,7 @@
 ///   not included in a block.
 /// - `ter` (300–399): retry later (sequence ahead); kept in the mempool.
 /// - `tec` (400–499): applied but failed — the sequence is consumed, nothing else changes.
-public enum ResultCode: UInt16, Sendable, CaseIterable, CustomStringConvertible {
+public enum ResultCode: UInt16, Sendable, CaseIterable {
     case tesSUCCESS = 0
 
     case temMALFORMED = 101
@@ -61,6 +61,8 @@ public enum ResultCode: UInt16, Sendable, CaseIterable, CustomStringConvertible 
     /// consumes its sequence number.
     public var isApplied: Bool { resultClass == .success || resultClass == .appliedButFailed }
 
+    /// The case name, e.g. "tecFROZEN" (the enum is deliberately not
+    /// CustomStringConvertible, so that describing it yields exactly this).
     public var name: String { String(describing: self) }
 
     public var summary: String {
@@ -98,7 +100,8 @@ public enum ResultCode: UInt16, Sendable, CaseIterable, CustomStringConvertible 
         }
     }
 
-    public var description: String { "\(name) (\(rawValue))" }
+    /// "tecFROZEN (402)".
+    public var label: String { "\(name) (\(rawValue))" }
 }
 
 /// A result code with the offending values, for receipts and the CLI.
