@@ -33,8 +33,8 @@ let package = Package(
         ),
         .target(name: "TradewindWire"),
         .target(name: "TradewindCrypto", dependencies: ["CSodium", "TradewindWire"]),
-        .target(name: "TradewindStore", dependencies: ["CLMDB", "TradewindWire"]),
         .target(name: "TradewindLedger", dependencies: ["TradewindCrypto", "TradewindWire"]),
+        .target(name: "TradewindStore", dependencies: ["CLMDB", "TradewindWire", "TradewindLedger"]),
         .target(
             name: "TradewindNoise",
             dependencies: ["TradewindCrypto", "TradewindWire"],
@@ -95,10 +95,13 @@ let package = Package(
                 .product(name: "NIOPosix", package: "swift-nio"),
             ]
         ),
-        .testTarget(name: "TradewindLedgerTests", dependencies: ["TradewindLedger", "TradewindCrypto", "TradewindWire"]),
+        .testTarget(
+            name: "TradewindLedgerTests",
+            dependencies: ["TradewindLedger", "TradewindCrypto", "TradewindWire", "TradewindStore", "TradewindProbe"]
+        ),
         .testTarget(
             name: "TradewindStoreTests",
-            dependencies: ["TradewindStore", "TradewindWire", "TradewindProbe"]
+            dependencies: ["TradewindStore", "TradewindWire", "TradewindLedger", "TradewindProbe"]
         ),
     ],
     swiftLanguageModes: [.v6]

@@ -71,6 +71,8 @@ public struct Ledger: Sendable {
         public var included: [Outcome]
         /// Candidates left out (tem, tef, ter), with why.
         public var excluded: [Outcome]
+        /// Every candidate's result, in candidate order.
+        public var results: [TransactionResult]
         public var writes: [(key: StateKey, value: [UInt8]?)]
         public var stateRoot: Bytes32
         /// The authority set from height + 2 on, if this block changed it.
@@ -95,6 +97,8 @@ public struct Ledger: Sendable {
         }
         var included: [Outcome] = []
         var excluded: [Outcome] = []
+        var results: [TransactionResult] = []
+        results.reserveCapacity(candidates.count)
         var bytes: UInt64 = 0
         var scheduledChange: [Address]?
         for transaction in candidates {
@@ -102,13 +106,16 @@ public struct Ledger: Sendable {
             let id = Blake2b.hash256(encoded)
             if included.count >= Int(parameters.maxTransactionsPerBlock)
                 || bytes + UInt64(encoded.count) > parameters.maxBlockBytes {
-                excluded.append(Outcome(transaction: transaction, id: id, result: TransactionResult(.terPRE_SEQ, "block full")))
+                let full = TransactionResult(.terPRE_SEQ, "block full")
+                excluded.append(Outcome(transaction: transaction, id: id, result: full))
+                results.append(full)
                 continue
             }
             var step = Step(ledger: self, context: context, chain: chain)
             let result = try step.run(transaction, id: id, size: encoded.count, verifySignature: verifySignatures,
                                       state: &state)
             let outcome = Outcome(transaction: transaction, id: id, result: result)
+            results.append(result)
             if result.code.isApplied {
                 included.append(outcome)
                 bytes += UInt64(encoded.count)
@@ -128,7 +135,7 @@ public struct Ledger: Sendable {
         state.set(.chain, chain)
         let writes = state.sortedWrites
         return Execution(
-            included: included, excluded: excluded, writes: writes,
+            included: included, excluded: excluded, results: results, writes: writes,
             stateRoot: StateRoot.next(previous: previousRoot, writes: writes),
             nextAuthorities: scheduledChange, chain: chain)
     }

@@ -12,6 +12,10 @@
 //   TradewindProbe store-hold-reader DIR
 //       Opens a read transaction, prints "holding" and sleeps until killed, leaving
 //       a stale reader slot behind.
+//   TradewindProbe ledger-replay GENESIS_JSON BLOCKS_FILE DIR [INITIAL_MAP_BYTES]
+//       Applies the blocks in BLOCKS_FILE (a canonical array of blocks) to the chain
+//       store in DIR, created from the genesis if empty, continuing after its head;
+//       prints "height H root HEX" after each block's commit returns.
 //   TradewindProbe transport-echo NETWORK_KEY_HEX NETWORK_ID_HEX SEED_HEX
 //       A transport endpoint on 127.0.0.1 (port chosen by the system) that prints
 //       "listening PORT ED25519_PUBLIC_KEY_HEX" and answers every message M with
@@ -85,6 +89,11 @@ case "store-hold-reader":
     } catch {
         fail("\(error)")
     }
+
+case "ledger-replay":
+    guard arguments.count >= 5 else { fail("usage: TradewindProbe ledger-replay GENESIS_JSON BLOCKS_FILE DIR [MAP_BYTES]") }
+    LedgerProbe.replay(genesisPath: arguments[2], blocksPath: arguments[3], directory: arguments[4],
+                       initialMapSize: arguments.count > 5 ? Int(arguments[5]) : nil)
 
 case "transport-echo":
     guard arguments.count == 5 else { fail("usage: TradewindProbe transport-echo NETWORK_KEY_HEX NETWORK_ID_HEX SEED_HEX") }

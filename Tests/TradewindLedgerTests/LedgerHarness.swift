@@ -80,9 +80,7 @@ struct LedgerHarness {
             let sender = outcome.transaction.sender
             sequences[sender] = min(sequences[sender] ?? 0, outcome.transaction.sequence)
         }
-        var byID: [Bytes32: TransactionResult] = [:]
-        for outcome in execution.included + execution.excluded { byID[outcome.id] = outcome.result }
-        return transactions.map { byID[$0.id]! }
+        return execution.results
     }
 
     /// One transaction in its own block; its result.

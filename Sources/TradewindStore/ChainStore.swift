@@ -1,0 +1,157 @@
+import TradewindLedger
+import TradewindWire
+
+/// A peer's chain on LMDB: the ledger state, blocks by height and id, the
+/// transaction index and receipts. Each block is applied in one write transaction —
+/// the block, its receipts and every state change, or none of them.
+public final class ChainStore: @unchecked Sendable {
+    static let state = Table<[UInt8], [UInt8]>("state")
+    static let blocks = Table<UInt64, [UInt8]>("blocks")
+    static let blockIDs = Table<Bytes32, UInt64>("block_ids")
+    static let transactions = Table<Bytes32, [UInt8]>("transactions")
+    static let receipts = Table<Bytes32, [UInt8]>("receipts")
+    static let meta = Table<String, [UInt8]>("meta")
+    public static let tableNames = ["state", "blocks", "block_ids", "transactions", "receipts", "meta"]
+
+    public let environment: StoreEnvironment
+
+    public struct Head: Equatable, Sendable {
+        public var height: UInt64
+        public var stateRoot: Bytes32
+        public var blockID: Bytes32
+    }
+
+    public init(directory: String, options: StoreEnvironment.Options = .init()) throws(StoreError) {
+        environment = try StoreEnvironment(directory: directory, tables: Self.tableNames, options: options)
+    }
+
+    /// Writes the genesis state if the store is empty; checks the network otherwise.
+    public func initialize(ledger: Ledger) throws {
+        try environment.write { txn in
+            if let stored = try txn.get("network", in: Self.meta) {
+                guard stored == ledger.networkID.bytes else {
+                    throw LedgerError.storage("this store belongs to network \(Hex.encode(stored)), not \(ledger.networkID.hex)")
+                }
+                return
+            }
+            let genesis = ledger.genesisState()
+            for write in genesis.writes {
+                if let value = write.value { try txn.put(value, forKey: write.key.bytes, in: Self.state) }
+            }
+            try txn.put(ledger.networkID.bytes, forKey: "network", in: Self.meta)
+            try Self.putHead(Head(height: 0, stateRoot: genesis.root, blockID: .zero), txn)
+        }
+    }
+
+    private static func putHead(_ head: Head, _ txn: WriteTransaction) throws {
+        var writer = WireWriter()
+        writer.writeVarint(head.height)
+        writer.write(head.stateRoot)
+        writer.write(head.blockID)
+        try txn.put(writer.bytes, forKey: "head", in: meta)
+    }
+
+    private static func readHead(_ txn: some ReadableTransaction) throws -> Head? {
+        guard let bytes = try txn.get("head", in: meta) else { return nil }
+        var reader = WireReader(bytes)
+        let head = Head(height: try reader.readVarint(), stateRoot: try reader.read(), blockID: try reader.read())
+        try reader.expectEnd()
+        return head
+    }
+
+    public func head() throws -> Head {
+        try environment.read { txn in
+            guard let head = try Self.readHead(txn) else { throw LedgerError.missingChainState }
+            return head
+        }
+    }
+
+    /// Validates `block` against the head and the ledger, and commits it with its
+    /// receipts and state changes in one transaction. Nothing is written if any
+    /// check fails.
+    @discardableResult
+    public func apply(_ block: Block, ledger: Ledger, verifySignatures: Bool = true) throws -> Ledger.Execution {
+        try environment.write { txn in
+            guard let head = try Self.readHead(txn) else { throw LedgerError.missingChainState }
+            let header = block.header
+            guard header.networkID == ledger.networkID else { throw LedgerError.invalidBlock("wrong network id") }
+            guard header.height == head.height + 1, header.parentID == head.blockID else {
+                throw LedgerError.invalidBlock("block \(header.height) does not extend the head at \(head.height)")
+            }
+            let view = TransactionStateView(transaction: txn)
+            guard let chain = try view.chain() else { throw LedgerError.missingChainState }
+            let context = Ledger.BlockContext(height: header.height, time: header.time, parentTime: chain.lastBlockTime)
+            let execution = try ledger.apply(block.transactions, context: context, previousRoot: head.stateRoot,
+                                             view: view, verifySignatures: verifySignatures)
+            guard execution.stateRoot == header.stateRoot else {
+                throw LedgerError.invalidBlock("state root \(execution.stateRoot.hex) differs from the header's \(header.stateRoot.hex)")
+            }
+            guard Ledger.transactionsRoot(execution.included.map(\.id)) == header.transactionsRoot else {
+                throw LedgerError.invalidBlock("transactions root differs")
+            }
+            guard execution.nextAuthorities == header.nextAuthorities else {
+                throw LedgerError.invalidBlock("next authority set differs from the ledger's tally")
+            }
+            for write in execution.writes {
+                if let value = write.value {
+                    try txn.put(value, forKey: write.key.bytes, in: Self.state)
+                } else {
+                    try txn.delete(write.key.bytes, in: Self.state)
+                }
+            }
+            let blockID = header.id
+            try txn.put(block.wireEncoded, forKey: header.height, in: Self.blocks)
+            try txn.put(header.height, forKey: blockID, in: Self.blockIDs)
+            for (index, outcome) in execution.included.enumerated() {
+                var location = WireWriter()
+                location.writeVarint(header.height)
+                location.writeUInt32(UInt32(index))
+                try txn.put(location.bytes, forKey: outcome.id, in: Self.transactions)
+                let receipt = Receipt(transactionID: outcome.id, height: header.height, index: UInt32(index),
+                                      code: outcome.result.code.rawValue, message: outcome.result.message)
+                try txn.put(receipt.wireEncoded, forKey: outcome.id, in: Self.receipts)
+            }
+            try Self.putHead(Head(height: header.height, stateRoot: execution.stateRoot, blockID: blockID), txn)
+            return execution
+        }
+    }
+
+    public func block(at height: UInt64) throws -> Block? {
+        try environment.read { txn in
+            try txn.get(height, in: Self.blocks).map { try Block(wireEncoded: $0) }
+        }
+    }
+
+    public func receipt(for transaction: Bytes32) throws -> Receipt? {
+        try environment.read { txn in
+            try txn.get(transaction, in: Self.receipts).map { try Receipt(wireEncoded: $0) }
+        }
+    }
+
+    /// Reads state records in one snapshot.
+    public func withState<R>(_ body: (TransactionStateView<ReadTransaction>) throws -> R) throws -> R {
+        try environment.read { txn in try body(TransactionStateView(transaction: txn)) }
+    }
+
+    /// Every state entry, in key order (for comparisons and exports).
+    public func stateEntries() throws -> [(key: StateKey, value: [UInt8])] {
+        try environment.read { txn in
+            try txn.entries(in: Self.state).map { (StateKey(bytes: $0.key), $0.value) }
+        }
+    }
+}
+
+/// The ledger's view of the state through an open LMDB transaction.
+public struct TransactionStateView<Transaction: ReadableTransaction>: StateView {
+    let transaction: Transaction
+
+    public func value(for key: StateKey) throws -> [UInt8]? {
+        try transaction.get(key.bytes, in: ChainStore.state)
+    }
+
+    public func record<T: WireDecodable>(_ key: StateKey, as type: T.Type = T.self) throws -> T? {
+        try value(for: key).map { try T(wireEncoded: $0) }
+    }
+
+    public func chain() throws -> ChainState? { try record(.chain, as: ChainState.self) }
+}

@@ -1,0 +1,62 @@
+import Foundation
+
+/// A child process started from the build folder, with its standard output read
+/// line by line. Tests always stop it (`kill` in a `defer`).
+final class ChildProcess {
+    let process = Process()
+    private let output = Pipe()
+    private var buffer: [UInt8] = []
+    private var finished = false
+
+    /// Starts `executable` (a product of this package) with `arguments`.
+    init(executable: String, arguments: [String]) throws {
+        process.executableURL = Self.buildDirectory.appendingPathComponent(executable)
+        process.arguments = arguments
+        process.standardOutput = output
+        try process.run()
+    }
+
+    /// The folder holding this test binary and the package's executables.
+    static var buildDirectory: URL {
+        URL(fileURLWithPath: "/proc/self/exe").resolvingSymlinksInPath().deletingLastPathComponent()
+    }
+
+    /// The next complete line, or nil at end of output.
+    func readLine() -> String? {
+        while true {
+            if let newline = buffer.firstIndex(of: 0x0a) {
+                let line = String(decoding: buffer[..<newline], as: UTF8.self)
+                buffer.removeSubrange(...newline)
+                return line
+            }
+            if finished { return nil }
+            let chunk = output.fileHandleForReading.availableData
+            if chunk.isEmpty { finished = true } else { buffer.append(contentsOf: chunk) }
+        }
+    }
+
+    /// Every remaining line until the process closes its output.
+    func remainingLines() -> [String] {
+        var lines: [String] = []
+        while let line = readLine() { lines.append(line) }
+        return lines
+    }
+
+    func kill(_ signal: Int32 = SIGKILL) {
+        if process.isRunning { Foundation.kill(process.processIdentifier, signal) }
+    }
+
+    /// Waits for exit (killing the process after `timeout` seconds) and returns its status.
+    @discardableResult
+    func wait(timeout: TimeInterval = 60) -> Int32 {
+        let deadline = Date().addingTimeInterval(timeout)
+        while process.isRunning && Date() < deadline { usleep(10_000) }
+        if process.isRunning { kill() }
+        process.waitUntilExit()
+        return process.terminationStatus
+    }
+
+    deinit {
+        kill()
+    }
+}
