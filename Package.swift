@@ -34,6 +34,8 @@ let package = Package(
         .target(name: "TradewindWire"),
         .target(name: "TradewindCrypto", dependencies: ["CSodium", "TradewindWire"]),
         .target(name: "TradewindLedger", dependencies: ["TradewindCrypto", "TradewindWire"]),
+        .target(name: "TradewindGossip", dependencies: ["TradewindWire"]),
+        .target(name: "TradewindSimulation"),
         .target(name: "TradewindStore", dependencies: ["CLMDB", "TradewindWire", "TradewindLedger"]),
         .target(
             name: "TradewindNoise",
@@ -94,6 +96,10 @@ let package = Package(
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
             ]
+        ),
+        .testTarget(
+            name: "TradewindGossipTests",
+            dependencies: ["TradewindGossip", "TradewindSimulation", "TradewindWire"]
         ),
         .testTarget(
             name: "TradewindLedgerTests",

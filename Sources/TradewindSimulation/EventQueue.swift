@@ -1,0 +1,44 @@
+/// A min-heap of events ordered by (time, insertion order): equal times keep their
+/// scheduling order, so a run is a pure function of its seed.
+struct EventQueue<Event> {
+    private var heap: [(time: UInt64, order: UInt64, event: Event)] = []
+    private var nextOrder: UInt64 = 0
+
+    var isEmpty: Bool { heap.isEmpty }
+    var count: Int { heap.count }
+    var nextTime: UInt64? { heap.first?.time }
+
+    mutating func push(_ event: Event, at time: UInt64) {
+        heap.append((time, nextOrder, event))
+        nextOrder += 1
+        var child = heap.count - 1
+        while child > 0 {
+            let parent = (child - 1) / 2
+            guard precedes(child, parent) else { break }
+            heap.swapAt(child, parent)
+            child = parent
+        }
+    }
+
+    mutating func pop() -> (time: UInt64, event: Event)? {
+        guard !heap.isEmpty else { return nil }
+        heap.swapAt(0, heap.count - 1)
+        let top = heap.removeLast()
+        var parent = 0
+        while true {
+            let left = 2 * parent + 1
+            let right = left + 1
+            var smallest = parent
+            if left < heap.count && precedes(left, smallest) { smallest = left }
+            if right < heap.count && precedes(right, smallest) { smallest = right }
+            if smallest == parent { break }
+            heap.swapAt(parent, smallest)
+            parent = smallest
+        }
+        return (top.time, top.event)
+    }
+
+    private func precedes(_ a: Int, _ b: Int) -> Bool {
+        (heap[a].time, heap[a].order) < (heap[b].time, heap[b].order)
+    }
+}

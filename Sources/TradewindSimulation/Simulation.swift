@@ -1,0 +1,165 @@
+/// A protocol core that the simulator can run: it reacts to messages and to ticks
+/// of a virtual clock, and returns what to send. The same cores run over real UDP.
+public protocol SimulatedNode {
+    associatedtype ID: Hashable & Comparable & Sendable
+    associatedtype Message
+
+    mutating func receive(_ message: Message, from sender: ID, now: UInt64) -> [(to: ID, message: Message)]
+    mutating func tick(now: UInt64) -> [(to: ID, message: Message)]
+}
+
+/// SplitMix64: the simulator's only source of randomness, seeded.
+public struct SeededRandom: RandomNumberGenerator, Sendable {
+    private var state: UInt64
+    public init(seed: UInt64) { state = seed }
+    public mutating func next() -> UInt64 {
+        state &+= 0x9e37_79b9_7f4a_7c15
+        var z = state
+        z = (z ^ (z >> 30)) &* 0xbf58_476d_1ce4_e5b9
+        z = (z ^ (z >> 27)) &* 0x94d0_49bb_1331_11eb
+        return z ^ (z >> 31)
+    }
+}
+
+/// Deterministic simulation of many nodes: a virtual clock, and a network with
+/// per-link loss, delay and jitter (which reorders), duplication, partitions that
+/// form and heal, and nodes that crash and restart. Everything random comes from
+/// one seeded generator, so a failing seed replays exactly.
+public struct Simulation<Node: SimulatedNode> {
+    public typealias ID = Node.ID
+
+    public struct LinkProfile: Sendable {
+        public var loss: Double
+        public var delay: UInt64
+        public var jitter: UInt64
+        public var duplication: Double
+
+        public init(loss: Double = 0, delay: UInt64 = 1_000_000, jitter: UInt64 = 1_000_000, duplication: Double = 0) {
+            self.loss = loss
+            self.delay = delay
+            self.jitter = jitter
+            self.duplication = duplication
+        }
+    }
+
+    enum Event {
+        case deliver(Node.Message, from: ID, to: ID)
+        case tick(ID, generation: UInt64)
+    }
+
+    public let seed: UInt64
+    public private(set) var now: UInt64 = 0
+    public var random: SeededRandom
+    public private(set) var nodes: [ID: Node] = [:]
+    public var profile: LinkProfile
+    /// Profiles for particular links (from, to), overriding `profile`.
+    public var linkProfiles: [[ID]: LinkProfile] = [:]
+    public let tickInterval: UInt64
+    private var queue = EventQueue<Event>()
+    private var crashed = Set<ID>()
+    /// Nodes' generations: a restart starts a new one; ticks of old ones are ignored.
+    private var generations: [ID: UInt64] = [:]
+    private var group: [ID: Int] = [:]
+    public private(set) var messagesSent: UInt64 = 0
+    public private(set) var messagesDelivered: UInt64 = 0
+    /// Called for every message delivered, before the node sees it.
+    public var onDeliver: ((ID, ID, Node.Message, UInt64) -> Void)?
+
+    public init(seed: UInt64, profile: LinkProfile = .init(), tickInterval: UInt64 = 100_000_000) {
+        self.seed = seed
+        random = SeededRandom(seed: seed)
+        self.profile = profile
+        self.tickInterval = tickInterval
+    }
+
+    /// Adds a node; its first tick comes at a random offset within one interval.
+    public mutating func add(_ id: ID, _ node: Node) {
+        nodes[id] = node
+        crashed.remove(id)
+        let generation = (generations[id] ?? 0) + 1
+        generations[id] = generation
+        queue.push(.tick(id, generation: generation), at: now + UInt64.random(in: 1...tickInterval, using: &random))
+    }
+
+    public func node(_ id: ID) -> Node? { nodes[id] }
+    public var liveNodes: [ID] { nodes.keys.filter { !crashed.contains($0) }.sorted() }
+    public func isCrashed(_ id: ID) -> Bool { crashed.contains(id) }
+
+    /// Gives direct access to a node's state (for inspection or to inject inputs).
+    public mutating func with<R>(_ id: ID, _ body: (inout Node) -> R) -> R? {
+        guard nodes[id] != nil else { return nil }
+        return body(&nodes[id]!)
+    }
+
+    /// Stops a node: it receives nothing and its timers stop, until `restart`.
+    public mutating func crash(_ id: ID) {
+        crashed.insert(id)
+        generations[id, default: 0] += 1
+    }
+
+    /// Replaces a crashed node with a new instance (for example rebuilt from its
+    /// durable state) and starts its timers again.
+    public mutating func restart(_ id: ID, as node: Node) {
+        add(id, node)
+    }
+
+    /// Splits the network: nodes in different groups cannot reach each other.
+    /// Nodes not listed stay reachable from everyone.
+    public mutating func partition(_ groups: [[ID]]) {
+        group = [:]
+        for (index, members) in groups.enumerated() {
+            for member in members { group[member] = index }
+        }
+    }
+
+    public mutating func heal() { group = [:] }
+
+    public func reachable(_ from: ID, _ to: ID) -> Bool {
+        guard let a = group[from], let b = group[to] else { return true }
+        return a == b
+    }
+
+    /// Sends messages as if `from` had emitted them now.
+    public mutating func send(_ outgoing: [(to: ID, message: Node.Message)], from: ID) {
+        for (to, message) in outgoing {
+            messagesSent += 1
+            let link = linkProfiles[[from, to]] ?? profile
+            guard reachable(from, to), Double.random(in: 0..<1, using: &random) >= link.loss else { continue }
+            let copies = Double.random(in: 0..<1, using: &random) < link.duplication ? 2 : 1
+            for _ in 0..<copies {
+                let delay = link.delay + (link.jitter > 0 ? UInt64.random(in: 0...link.jitter, using: &random) : 0)
+                queue.push(.deliver(message, from: from, to: to), at: now + delay)
+            }
+        }
+    }
+
+    /// Runs events until the clock reaches `time`.
+    public mutating func run(until time: UInt64) {
+        while let next = queue.nextTime, next <= time {
+            guard let (eventTime, event) = queue.pop() else { break }
+            now = eventTime
+            switch event {
+            case let .deliver(message, from, to):
+                guard !crashed.contains(to), nodes[to] != nil, reachable(from, to) else { continue }
+                messagesDelivered += 1
+                onDeliver?(from, to, message, now)
+                let outgoing = nodes[to]!.receive(message, from: from, now: now)
+                send(outgoing, from: to)
+            case let .tick(id, generation):
+                guard generations[id] == generation, !crashed.contains(id), nodes[id] != nil else { continue }
+                let outgoing = nodes[id]!.tick(now: now)
+                send(outgoing, from: id)
+                queue.push(.tick(id, generation: generation), at: now + tickInterval)
+            }
+        }
+        now = max(now, time)
+    }
+
+    /// Runs for `duration` more nanoseconds.
+    public mutating func run(for duration: UInt64) { run(until: now + duration) }
+}
+
+public enum SimulatedTime {
+    public static let millisecond: UInt64 = 1_000_000
+    public static let second: UInt64 = 1_000_000_000
+}
