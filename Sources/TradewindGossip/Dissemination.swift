@@ -1,0 +1,275 @@
+import TradewindWire
+
+/// Spreads application messages (transactions, consensus messages, blocks) to every
+/// member: an eager push of the full payload to a few members, lazy digests
+/// (IHAVE) to a few more, and pulls (IWANT) of whatever a member has heard of but
+/// not received. A pure value, generic over payloads: the application supplies the
+/// hooks that name and validate them.
+///
+/// A member relays only what it would accept itself. Only what can never be valid
+/// counts against the sender (who is cut off past a threshold); stale or early
+/// messages are dropped without blame.
+public struct Dissemination<ID: Hashable & Comparable & Sendable, Random: RandomNumberGenerator> {
+    public enum Topic: UInt8, Hashable, Sendable, CaseIterable {
+        case transactions = 0
+        case consensus = 1
+        case blocks = 2
+    }
+
+    public enum Verdict: Sendable {
+        /// Valid: deliver and relay.
+        case accept
+        /// Stale, early or otherwise not useful now: drop, no blame.
+        case ignore
+        /// Can never be valid (malformed, bad signature, wrong network): drop and blame the sender.
+        case reject
+    }
+
+    public struct Hooks: Sendable {
+        /// The message id (for example a transaction id).
+        public var id: @Sendable (Topic, [UInt8]) -> Bytes32
+        public var validate: @Sendable (Topic, [UInt8]) -> Verdict
+
+        public init(id: @escaping @Sendable (Topic, [UInt8]) -> Bytes32,
+                    validate: @escaping @Sendable (Topic, [UInt8]) -> Verdict) {
+            self.id = id
+            self.validate = validate
+        }
+    }
+
+    public enum Message: Sendable {
+        case push(Topic, payload: [UInt8])
+        case ihave(Topic, ids: [Bytes32])
+        case iwant(Topic, ids: [Bytes32])
+    }
+
+    public enum Action {
+        case send(Message, to: ID)
+        case deliver(Topic, payload: [UInt8], id: Bytes32, from: ID?)
+        /// The member sent too many never-valid messages: stop talking to it.
+        case disconnect(ID)
+    }
+
+    public struct Configuration: Sendable {
+        public var eagerFanout = 3
+        public var lazyFanout = 6
+        public var digestInterval: UInt64 = 100_000_000
+        /// Wait this long for a pulled message before asking another member.
+        public var pullTimeout: UInt64 = 300_000_000
+        public var seenLifetime: UInt64 = 120_000_000_000
+        public var cacheLifetime: UInt64 = 30_000_000_000
+        public var maxCachedBytes = 32 << 20
+        public var maxIDsPerDigest = 32
+        /// Anti-entropy: every `historyInterval`, ids seen in the last `historyWindow`
+        /// are announced to `lazyFanout` random members, so whoever missed both the
+        /// push and the first digests still hears of the message.
+        public var historyInterval: UInt64 = 500_000_000
+        public var historyWindow: UInt64 = 3_000_000_000
+        /// Never-valid messages a member may send before it is cut off.
+        public var rejectThreshold = 5
+        /// Messages per second per member, with a burst.
+        public var ratePerSecond = 2_000.0
+        public var rateBurst = 4_000.0
+
+        public init() {}
+    }
+
+    struct Seen {
+        var at: UInt64
+        /// Members known to have it (they pushed it or announced it).
+        var holders: Set<ID>
+    }
+
+    struct Pull {
+        var topic: Topic
+        var askedAt: UInt64
+        var asked: Set<ID>
+        var announcers: [ID]
+    }
+
+    public let configuration: Configuration
+    public let me: ID
+    private let hooks: Hooks
+    private var random: Random
+    public private(set) var peers: [ID] = []
+    private var seen: [Bytes32: Seen] = [:]
+    private var cache: [Bytes32: (topic: Topic, payload: [UInt8], at: UInt64)] = [:]
+    private var cachedBytes = 0
+    private var pendingDigests: [ID: [Topic: [Bytes32]]] = [:]
+    private var pulls: [Bytes32: Pull] = [:]
+    private var rejections: [ID: Int] = [:]
+    public private(set) var disconnected = Set<ID>()
+    private var buckets: [ID: (tokens: Double, at: UInt64)] = [:]
+    private var nextDigestAt: UInt64 = 0
+    private var nextHistoryAt: UInt64 = 0
+    /// Recently accepted ids in order, for anti-entropy digests.
+    private var recent: [(id: Bytes32, topic: Topic, at: UInt64)] = []
+
+    /// Full payload copies received that were already seen (for the duplicate factor).
+    public private(set) var duplicates = 0
+    public private(set) var delivered = 0
+    public private(set) var rejectedMessages = 0
+    public private(set) var ignoredMessages = 0
+    public private(set) var rateLimited = 0
+
+    public init(me: ID, hooks: Hooks, configuration: Configuration = .init(), random: Random) {
+        self.me = me
+        self.hooks = hooks
+        self.configuration = configuration
+        self.random = random
+    }
+
+    /// The members to gossip with (from membership), excluding cut-off ones.
+    public mutating func setPeers(_ ids: [ID]) {
+        peers = ids.filter { $0 != me && !disconnected.contains($0) }.sorted()
+    }
+
+    public func hasSeen(_ id: Bytes32) -> Bool { seen[id] != nil }
+
+    /// Publishes a message that originates here.
+    public mutating func publish(_ topic: Topic, payload: [UInt8], now: UInt64) -> [Action] {
+        let id = hooks.id(topic, payload)
+        guard seen[id] == nil else { return [] }
+        guard case .accept = hooks.validate(topic, payload) else { return [] }
+        var actions: [Action] = []
+        accept(topic, payload: payload, id: id, from: nil, now: now, into: &actions)
+        return actions
+    }
+
+    public mutating func receive(_ message: Message, from sender: ID, now: UInt64) -> [Action] {
+        guard !disconnected.contains(sender) else { return [] }
+        guard allow(sender, now: now) else {
+            rateLimited += 1
+            return []
+        }
+        var actions: [Action] = []
+        switch message {
+        case let .push(topic, payload):
+            let id = hooks.id(topic, payload)
+            if seen[id] != nil {
+                duplicates += 1
+                seen[id]?.holders.insert(sender)
+                return []
+            }
+            switch hooks.validate(topic, payload) {
+            case .accept:
+                pulls[id] = nil
+                accept(topic, payload: payload, id: id, from: sender, now: now, into: &actions)
+            case .ignore:
+                ignoredMessages += 1
+            case .reject:
+                rejectedMessages += 1
+                rejections[sender, default: 0] += 1
+                if rejections[sender, default: 0] >= configuration.rejectThreshold {
+                    disconnected.insert(sender)
+                    peers.removeAll { $0 == sender }
+                    actions.append(.disconnect(sender))
+                }
+            }
+        case let .ihave(topic, ids):
+            var wanted: [Bytes32] = []
+            for id in ids.prefix(configuration.maxIDsPerDigest) {
+                if seen[id] != nil {
+                    seen[id]?.holders.insert(sender)
+                    continue
+                }
+                if var pull = pulls[id] {
+                    if !pull.announcers.contains(sender) { pull.announcers.append(sender) }
+                    pulls[id] = pull
+                } else {
+                    pulls[id] = Pull(topic: topic, askedAt: now, asked: [sender], announcers: [sender])
+                    wanted.append(id)
+                }
+            }
+            if !wanted.isEmpty { actions.append(.send(.iwant(topic, ids: wanted), to: sender)) }
+        case let .iwant(_, ids):
+            for id in ids.prefix(configuration.maxIDsPerDigest) {
+                if let entry = cache[id] {
+                    actions.append(.send(.push(entry.topic, payload: entry.payload), to: sender))
+                }
+            }
+        }
+        return actions
+    }
+
+    /// Sends batched digests, retries pulls, forgets old entries.
+    public mutating func tick(now: UInt64) -> [Action] {
+        var actions: [Action] = []
+        if now >= nextHistoryAt {
+            nextHistoryAt = now + configuration.historyInterval
+            let window = configuration.historyWindow
+            recent.removeAll { now - $0.at > window }
+            if !recent.isEmpty {
+                for peer in peers.shuffled(using: &random).prefix(configuration.lazyFanout) {
+                    for entry in recent where !(seen[entry.id]?.holders.contains(peer) ?? false) {
+                        pendingDigests[peer, default: [:]][entry.topic, default: []].append(entry.id)
+                    }
+                }
+            }
+        }
+        if now >= nextDigestAt {
+            nextDigestAt = now + configuration.digestInterval
+            for (peer, topics) in pendingDigests.sorted(by: { $0.key < $1.key }) {
+                for (topic, ids) in topics.sorted(by: { $0.key.rawValue < $1.key.rawValue }) {
+                    for start in stride(from: 0, to: ids.count, by: configuration.maxIDsPerDigest) {
+                        let slice = Array(ids[start..<min(ids.count, start + configuration.maxIDsPerDigest)])
+                        actions.append(.send(.ihave(topic, ids: slice), to: peer))
+                    }
+                }
+            }
+            pendingDigests = [:]
+        }
+        for (id, pull) in pulls where now - pull.askedAt >= configuration.pullTimeout {
+            let candidates = pull.announcers.filter { !pull.asked.contains($0) && !disconnected.contains($0) }
+            guard let next = candidates.first ?? pull.announcers.filter({ !disconnected.contains($0) }).randomElement(using: &random) else {
+                pulls[id] = nil
+                continue
+            }
+            pulls[id]?.asked.insert(next)
+            pulls[id]?.askedAt = now
+            actions.append(.send(.iwant(pull.topic, ids: [id]), to: next))
+        }
+        seen = seen.filter { now - $0.value.at < configuration.seenLifetime }
+        for (id, entry) in cache where now - entry.at >= configuration.cacheLifetime {
+            cache[id] = nil
+            cachedBytes -= entry.payload.count
+        }
+        return actions
+    }
+
+    // MARK: Internals
+
+    private mutating func accept(_ topic: Topic, payload: [UInt8], id: Bytes32, from sender: ID?, now: UInt64,
+                                 into actions: inout [Action]) {
+        seen[id] = Seen(at: now, holders: sender.map { [$0] } ?? [])
+        recent.append((id, topic, now))
+        delivered += 1
+        actions.append(.deliver(topic, payload: payload, id: id, from: sender))
+        if cachedBytes + payload.count <= configuration.maxCachedBytes {
+            cache[id] = (topic, payload, now)
+            cachedBytes += payload.count
+        }
+        // Relay: the full payload to a few, the digest to a few more.
+        let holders = seen[id]?.holders ?? []
+        let candidates = peers.filter { !holders.contains($0) }.shuffled(using: &random)
+        for peer in candidates.prefix(configuration.eagerFanout) {
+            actions.append(.send(.push(topic, payload: payload), to: peer))
+        }
+        for peer in candidates.dropFirst(configuration.eagerFanout).prefix(configuration.lazyFanout) {
+            pendingDigests[peer, default: [:]][topic, default: []].append(id)
+        }
+    }
+
+    private mutating func allow(_ sender: ID, now: UInt64) -> Bool {
+        var bucket = buckets[sender] ?? (configuration.rateBurst, now)
+        bucket.tokens = min(configuration.rateBurst, bucket.tokens + Double(now - bucket.at) / 1e9 * configuration.ratePerSecond)
+        bucket.at = now
+        guard bucket.tokens >= 1 else {
+            buckets[sender] = bucket
+            return false
+        }
+        bucket.tokens -= 1
+        buckets[sender] = bucket
+        return true
+    }
+}

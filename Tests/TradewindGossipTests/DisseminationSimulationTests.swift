@@ -1,0 +1,169 @@
+import Foundation
+import Testing
+import TradewindGossip
+import TradewindSimulation
+import TradewindWire
+
+typealias SimDissemination = Dissemination<Int, SeededRandom>
+
+/// A member running membership and dissemination together, as a peer does.
+struct GossipNode: SimulatedNode {
+    enum Message {
+        case membership(SimMembership.Message)
+        case dissemination(SimDissemination.Message)
+    }
+
+    var membership: SimMembership
+    var dissemination: SimDissemination
+    var received: [Bytes32: UInt64] = [:]
+    var disconnects: [Int] = []
+
+    static let hooks = SimDissemination.Hooks(
+        id: { _, payload in Bytes32(payload.prefix(32)) ?? .zero },
+        validate: { _, payload in
+            guard payload.count >= 33 else { return .reject }
+            switch payload[32] {
+            case 0xff: return .reject
+            case 0xee: return .ignore
+            default: return .accept
+            }
+        })
+
+    init(id: Int, seeds: [Int: Int], seed: UInt64) {
+        membership = SimMembership(id: id, address: id, role: .participant, seeds: seeds,
+                                   random: SeededRandom(seed: seed &* 7919 &+ UInt64(id)))
+        dissemination = SimDissemination(me: id, hooks: Self.hooks, random: SeededRandom(seed: seed &* 104_729 &+ UInt64(id)))
+    }
+
+    mutating func handle(_ actions: [SimDissemination.Action], now: UInt64) -> [(to: Int, message: Message)] {
+        var out: [(to: Int, message: Message)] = []
+        for action in actions {
+            switch action {
+            case let .send(message, to): out.append((to, .dissemination(message)))
+            case let .deliver(_, _, id, _): received[id] = received[id] ?? now
+            case let .disconnect(peer): disconnects.append(peer)
+            }
+        }
+        return out
+    }
+
+    mutating func publish(_ payload: [UInt8], now: UInt64) -> [(to: Int, message: Message)] {
+        handle(dissemination.publish(.transactions, payload: payload, now: now), now: now)
+    }
+
+    mutating func receive(_ message: Message, from sender: Int, now: UInt64) -> [(to: Int, message: Message)] {
+        switch message {
+        case let .membership(inner):
+            return membership.receive(inner, from: sender, now: now).map { ($0.to, .membership($0.message)) }
+        case let .dissemination(inner):
+            return handle(dissemination.receive(inner, from: sender, now: now), now: now)
+        }
+    }
+
+    mutating func tick(now: UInt64) -> [(to: Int, message: Message)] {
+        var out = membership.tick(now: now).map { ($0.to, Message.membership($0.message)) }
+        dissemination.setPeers(membership.members.values.filter { $0.status == .alive }.map(\.id))
+        out += handle(dissemination.tick(now: now), now: now)
+        return out
+    }
+}
+
+func gossipMesh(count: Int, seed: UInt64, loss: Double) -> Simulation<GossipNode> {
+    var simulation = Simulation<GossipNode>(
+        seed: seed, profile: .init(loss: loss, delay: 2 * SimulatedTime.millisecond, jitter: 8 * SimulatedTime.millisecond),
+        tickInterval: 50 * SimulatedTime.millisecond)
+    let seeds = Dictionary(uniqueKeysWithValues: (0..<3).map { ($0, $0) })
+    for id in 0..<count { simulation.add(id, GossipNode(id: id, seeds: seeds, seed: seed)) }
+    return simulation
+}
+
+func payload(_ number: Int, seed: UInt64, marker: UInt8 = 0x01, size: Int = 200) -> [UInt8] {
+    var bytes = [UInt8](repeating: marker, count: size)
+    var writer = WireWriter()
+    writer.writeUInt64(seed)
+    writer.writeUInt64(UInt64(number))
+    for (index, byte) in writer.bytes.enumerated() { bytes[index] = byte }
+    for index in 16..<32 { bytes[index] = UInt8(truncatingIfNeeded: number &* 31 &+ index) }
+    bytes[32] = marker
+    return bytes
+}
+
+@Suite struct DisseminationSimulationTests {
+    /// 64 members, 10% loss, one in ten crashed: 1,000 messages from random origins
+    /// reach every live member; delivery time and duplicate factor are reported.
+    @Test func thousandMessagesReachEveryLiveMember() {
+        var latencies: [Double] = []
+        var factors: [Double] = []
+        for seed in simulationSeeds.prefix(ProcessInfo.processInfo.environment["TRADEWIND_SIM_SEEDS"] == nil ? 1 : simulationSeeds.count) {
+            var simulation = gossipMesh(count: 64, seed: seed, loss: 0.10)
+            simulation.run(for: 10 * SimulatedTime.second)
+            var generator = SeededRandom(seed: seed)
+            let crashed = Array((0..<64).shuffled(using: &generator).prefix(6))
+            for id in crashed { simulation.crash(id) }
+            simulation.run(for: 10 * SimulatedTime.second)
+            let live = simulation.liveNodes
+            var published: [(id: Bytes32, at: UInt64)] = []
+            for number in 0..<1000 {
+                let origin = live[Int.random(in: 0..<live.count, using: &generator)]
+                let bytes = payload(number, seed: seed)
+                let now = simulation.now
+                let outgoing = simulation.with(origin) { $0.publish(bytes, now: now) } ?? []
+                simulation.send(outgoing, from: origin)
+                published.append((Bytes32(bytes.prefix(32))!, now))
+                simulation.run(for: 20 * SimulatedTime.millisecond)
+            }
+            simulation.run(for: 15 * SimulatedTime.second)
+            var missing = 0
+            for (id, at) in published {
+                var latest: UInt64 = 0
+                for node in live {
+                    guard let time = simulation.node(node)!.received[id] else { missing += 1; continue }
+                    latest = max(latest, time - at)
+                }
+                latencies.append(Double(latest) / 1e6)
+            }
+            #expect(missing == 0, "seed \(seed): \(missing) (message, member) deliveries missing")
+            let copies = live.map { simulation.node($0)!.dissemination }.map { $0.delivered + $0.duplicates }.reduce(0, +)
+            factors.append(Double(copies) / Double(published.count * live.count))
+        }
+        let p50 = percentile(latencies, 0.5)
+        let p99 = percentile(latencies, 0.99)
+        let factor = factors.reduce(0, +) / Double(factors.count)
+        print(String(format: "dissemination: 1000 messages, 64 members, 10%% loss, 6 crashed: delivery to all live p50 %.0f ms, p99 %.0f ms; duplicate factor %.2f", p50, p99, factor))
+        #expect(factor <= 3.0, "duplicate factor \(factor) above 3")
+    }
+
+    /// A member relaying never-valid messages is cut off, and the messages go no
+    /// further than its neighbours; one relaying stale messages is not cut off.
+    @Test func neverValidRelaysAreCutOffStaleOnesAreNot() {
+        var simulation = gossipMesh(count: 16, seed: 42, loss: 0)
+        simulation.run(for: 10 * SimulatedTime.second)
+        let liar = 5
+        let neighbours = [1, 2, 3]
+        for number in 0..<10 {
+            for neighbour in neighbours {
+                simulation.send([(neighbour, .dissemination(.push(.transactions, payload: payload(number, seed: 9, marker: 0xff))))], from: liar)
+                simulation.send([(neighbour, .dissemination(.push(.transactions, payload: payload(number + 100, seed: 9, marker: 0xee))))], from: 7)
+            }
+            simulation.run(for: 100 * SimulatedTime.millisecond)
+        }
+        simulation.run(for: 5 * SimulatedTime.second)
+        for neighbour in neighbours {
+            let node = simulation.node(neighbour)!
+            #expect(node.dissemination.disconnected.contains(liar), "\(neighbour) did not cut off the liar")
+            #expect(!node.dissemination.disconnected.contains(7), "\(neighbour) cut off a member relaying stale messages")
+            #expect(node.dissemination.ignoredMessages == 10)
+        }
+        // Nobody delivered or relayed any of them.
+        for id in simulation.liveNodes {
+            #expect(simulation.node(id)!.received.isEmpty, "member \(id) accepted an invalid or stale message")
+            let rejected = simulation.node(id)!.dissemination.rejectedMessages
+            #expect(neighbours.contains(id) ? rejected == 5 : rejected == 0, "member \(id) saw \(rejected) rejected messages")
+        }
+        // After being cut off, the liar's messages are not even examined.
+        let before = simulation.node(1)!.dissemination.rejectedMessages
+        simulation.send([(1, .dissemination(.push(.transactions, payload: payload(999, seed: 9, marker: 0xff))))], from: liar)
+        simulation.run(for: 100 * SimulatedTime.millisecond)
+        #expect(simulation.node(1)!.dissemination.rejectedMessages == before)
+    }
+}
