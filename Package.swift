@@ -34,7 +34,7 @@ let package = Package(
         .target(name: "TradewindWire"),
         .target(name: "TradewindCrypto", dependencies: ["CSodium", "TradewindWire"]),
         .target(name: "TradewindLedger", dependencies: ["TradewindCrypto", "TradewindWire"]),
-        .target(name: "TradewindGossip", dependencies: ["TradewindWire"]),
+        .target(name: "TradewindGossip", dependencies: ["TradewindWire", "TradewindCrypto"]),
         .target(name: "TradewindSimulation"),
         .target(name: "TradewindStore", dependencies: ["CLMDB", "TradewindWire", "TradewindLedger"]),
         .target(

@@ -5,17 +5,21 @@ import TradewindSimulation
 import TradewindWire
 
 typealias SimDissemination = Dissemination<Int, SeededRandom>
+typealias SimParts = PartTransfer<Int, SeededRandom>
 
 /// A member running membership and dissemination together, as a peer does.
 struct GossipNode: SimulatedNode {
     enum Message {
         case membership(SimMembership.Message)
         case dissemination(SimDissemination.Message)
+        case parts(SimParts.Message)
     }
 
     var membership: SimMembership
     var dissemination: SimDissemination
+    var parts: SimParts
     var received: [Bytes32: UInt64] = [:]
+    var objects: [Bytes32: (object: [UInt8], at: UInt64)] = [:]
     var disconnects: [Int] = []
 
     static let hooks = SimDissemination.Hooks(
@@ -33,6 +37,18 @@ struct GossipNode: SimulatedNode {
         membership = SimMembership(id: id, address: id, role: .participant, seeds: seeds,
                                    random: SeededRandom(seed: seed &* 7919 &+ UInt64(id)))
         dissemination = SimDissemination(me: id, hooks: Self.hooks, random: SeededRandom(seed: seed &* 104_729 &+ UInt64(id)))
+        parts = SimParts(random: SeededRandom(seed: seed &* 15_485_863 &+ UInt64(id)))
+    }
+
+    mutating func handle(_ actions: [SimParts.Action], now: UInt64) -> [(to: Int, message: Message)] {
+        var out: [(to: Int, message: Message)] = []
+        for action in actions {
+            switch action {
+            case let .send(message, to): out.append((to, .parts(message)))
+            case let .complete(root, _, object): objects[root] = (object, now)
+            }
+        }
+        return out
     }
 
     mutating func handle(_ actions: [SimDissemination.Action], now: UInt64) -> [(to: Int, message: Message)] {
@@ -57,13 +73,18 @@ struct GossipNode: SimulatedNode {
             return membership.receive(inner, from: sender, now: now).map { ($0.to, .membership($0.message)) }
         case let .dissemination(inner):
             return handle(dissemination.receive(inner, from: sender, now: now), now: now)
+        case let .parts(inner):
+            return handle(parts.receive(inner, from: sender, now: now), now: now)
         }
     }
 
     mutating func tick(now: UInt64) -> [(to: Int, message: Message)] {
         var out = membership.tick(now: now).map { ($0.to, Message.membership($0.message)) }
-        dissemination.setPeers(membership.members.values.filter { $0.status == .alive }.map(\.id))
+        let alive = membership.members.values.filter { $0.status == .alive }.map(\.id)
+        dissemination.setPeers(alive)
+        parts.setPeers(alive)
         out += handle(dissemination.tick(now: now), now: now)
+        out += handle(parts.tick(now: now), now: now)
         return out
     }
 }
