@@ -36,6 +36,14 @@ let package = Package(
         .target(name: "TradewindLedger", dependencies: ["TradewindCrypto", "TradewindWire"]),
         .target(name: "TradewindGossip", dependencies: ["TradewindWire", "TradewindCrypto"]),
         .target(name: "TradewindSimulation"),
+        .target(
+            name: "TradewindPeer",
+            dependencies: [
+                "TradewindTransport", "TradewindGossip", "TradewindNoise", "TradewindCrypto", "TradewindWire",
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+            ]
+        ),
         .target(name: "TradewindStore", dependencies: ["CLMDB", "TradewindWire", "TradewindLedger"]),
         .target(
             name: "TradewindNoise",
@@ -100,6 +108,14 @@ let package = Package(
         .testTarget(
             name: "TradewindGossipTests",
             dependencies: ["TradewindGossip", "TradewindSimulation", "TradewindWire"]
+        ),
+        .testTarget(
+            name: "TradewindPeerTests",
+            dependencies: [
+                "TradewindPeer", "TradewindGossip", "TradewindCrypto", "TradewindWire",
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+            ]
         ),
         .testTarget(
             name: "TradewindLedgerTests",

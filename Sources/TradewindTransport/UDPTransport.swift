@@ -102,6 +102,20 @@ public final class UDPTransport: Sendable {
         }.get()) ?? 0
     }
 
+    /// For code already running on the transport's event loop (the gossip shell):
+    /// queue `message` for `peer` and flush.
+    @discardableResult
+    public func sendOnEventLoop(_ message: [UInt8], to peer: Ed25519.PublicKey) -> Bool {
+        channel.eventLoop.preconditionInEventLoop()
+        return handler.value.send(message, to: peer)
+    }
+
+    /// For code on the event loop: makes `peer` reachable at `endpoint`.
+    public func addPeerOnEventLoop(_ peer: Ed25519.PublicKey, at endpoint: SocketAddress) throws {
+        channel.eventLoop.preconditionInEventLoop()
+        try handler.value.addPeer(peer, endpoint: endpoint)
+    }
+
     public func counters() async -> TransportCounters {
         let handler = self.handler
         return (try? await channel.eventLoop.submit { handler.value.core.counters }.get()) ?? TransportCounters()
