@@ -49,6 +49,8 @@ public struct PartTransfer<ID: Hashable & Comparable & Sendable, Random: RandomN
         let parts: [[UInt8]]
         let tree: MerkleTree
         let completedAt: UInt64
+        /// False for directed replies, which are served on request but not spread.
+        var announced = true
     }
 
     public let configuration: Configuration
@@ -69,16 +71,24 @@ public struct PartTransfer<ID: Hashable & Comparable & Sendable, Random: RandomN
     public func isComplete(_ root: Bytes32) -> Bool { complete[root] != nil }
 
     /// Splits `object` into parts, keeps it to serve requests and starts announcing
-    /// it. Returns its root.
-    public mutating func offer(_ object: [UInt8], tag: UInt64, now: UInt64) -> (root: Bytes32, actions: [Action]) {
+    /// it — to `recipients` only, if given (a sync reply), else to random members.
+    /// Returns its root.
+    public mutating func offer(_ object: [UInt8], tag: UInt64, now: UInt64, to recipients: [ID]? = nil)
+        -> (root: Bytes32, actions: [Action]) {
         let parts = stride(from: 0, to: max(object.count, 1), by: configuration.partSize).map {
             Array(object[$0..<min(object.count, $0 + configuration.partSize)])
         }
         let tree = MerkleTree(leaves: parts)
-        complete[tree.root] = Complete(tag: tag, parts: parts, tree: tree, completedAt: now)
         var actions: [Action] = []
-        for peer in peers.shuffled(using: &random).prefix(configuration.announceFanout * 2) {
-            actions.append(.send(announcement(tree.root), to: peer))
+        if let recipients {
+            // A directed reply: served on request, not spread further from here.
+            complete[tree.root] = Complete(tag: tag, parts: parts, tree: tree, completedAt: now, announced: false)
+            for recipient in recipients { actions.append(.send(announcement(tree.root), to: recipient)) }
+        } else {
+            complete[tree.root] = Complete(tag: tag, parts: parts, tree: tree, completedAt: now)
+            for peer in peers.shuffled(using: &random).prefix(configuration.announceFanout * 2) {
+                actions.append(.send(announcement(tree.root), to: peer))
+            }
         }
         return (tree.root, actions)
     }
@@ -142,7 +152,7 @@ public struct PartTransfer<ID: Hashable & Comparable & Sendable, Random: RandomN
             requestMissing(root, now: now, into: &actions)
         }
         for (root, entry) in complete {
-            if now - entry.completedAt < configuration.announceFor {
+            if entry.announced && now - entry.completedAt < configuration.announceFor {
                 for peer in peers.shuffled(using: &random).prefix(configuration.announceFanout) {
                     actions.append(.send(announcement(root), to: peer))
                 }
