@@ -63,6 +63,9 @@ public struct Membership<ID: Hashable & Comparable & Sendable, Address: Hashable
     private var nextDeadProbeAt: UInt64 = 0
     private var nextPushPullAt: UInt64 = 0
     private var started = false
+    /// Members just seen back from the dead: exchange full states with them at once,
+    /// which is what merges a healed partition quickly.
+    private var syncSoon: [ID] = []
 
     public init(id: ID, address: Address, role: MemberRole, seeds: [ID: Address] = [:],
                 configuration: MembershipConfiguration = .init(), random: Random, incarnation: UInt64 = 0) {
@@ -124,6 +127,10 @@ public struct Membership<ID: Hashable & Comparable & Sendable, Address: Hashable
             nextDeadProbeAt = now + configuration.deadProbeInterval
             probeDeadOrSeed(into: &out)
         }
+        for target in syncSoon.prefix(2) {
+            out.append((target, .sync(members: fullState(), isReply: false)))
+        }
+        syncSoon = Array(syncSoon.dropFirst(2))
         if now >= nextPushPullAt {
             nextPushPullAt = now + configuration.pushPullInterval
             pushPull(into: &out)
@@ -372,6 +379,7 @@ public struct Membership<ID: Hashable & Comparable & Sendable, Address: Hashable
                 member.role = update.role
                 member.height = max(member.height, update.height)
                 let changed = member.status != .alive
+                if member.status == .dead && !syncSoon.contains(update.id) { syncSoon.append(update.id) }
                 member.status = .alive
                 member.suspectedBy = []
                 if changed { member.since = now }

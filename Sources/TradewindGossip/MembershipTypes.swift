@@ -104,8 +104,8 @@ public struct MembershipConfiguration: Sendable {
     /// How long a dead member is remembered (and probed now and then) before it is forgotten.
     public var tombstoneLifetime: UInt64 = 120_000 * millisecond
     /// How often one dead member (or seed) is probed, so healed partitions merge.
-    public var deadProbeInterval: UInt64 = 1_000 * millisecond
-    public var pushPullInterval: UInt64 = 5_000 * millisecond
+    public var deadProbeInterval: UInt64 = 500 * millisecond
+    public var pushPullInterval: UInt64 = 2_000 * millisecond
     /// Members sent per sync message at most.
     public var maxSyncMembers = 256
 

@@ -66,6 +66,8 @@ let simulationSeeds: [UInt64] = Array(1...UInt64(ProcessInfo.processInfo.environ
             let everyone = Set(0..<64)
             let converged = runUntil(&simulation, limit: 30 * SimulatedTime.second) { fullView($0, expected: everyone) }
             #expect(converged != nil, "seed \(seed): never converged")
+            // Steady state: let the suspicions and refutations of joining settle first.
+            simulation.run(for: 20 * SimulatedTime.second)
             let victim = 10 + Int(seed % 50)
             simulation.crash(victim)
             let time = runUntil(&simulation, limit: 30 * SimulatedTime.second) { simulation in
@@ -112,5 +114,26 @@ let simulationSeeds: [UInt64] = Array(1...UInt64(ProcessInfo.processInfo.environ
         let p99 = percentile(merge, 0.99)
         print("membership: full view after a 30 s partition heals: p50 \(percentile(merge, 0.5)) s, p99 \(p99) s over \(merge.count) seeds")
         #expect(p99 <= 5, "p99 merge time \(p99) s exceeds 5 s")
+    }
+}
+
+@Suite struct MembershipRestartTests {
+    /// A member that crashes and restarts (fresh state, same identity) is taken for
+    /// dead, then seen alive again by everyone once it is back.
+    @Test func restartedMemberRejoins() {
+        var simulation = makeMesh(count: 16, seed: 21, loss: 0.05)
+        let everyone = Set(0..<16)
+        _ = runUntil(&simulation, limit: 30 * SimulatedTime.second) { fullView($0, expected: everyone) }
+        simulation.crash(9)
+        let dead = runUntil(&simulation, limit: 30 * SimulatedTime.second) { simulation in
+            simulation.liveNodes.allSatisfy { simulation.node($0)!.membership.status(of: 9) == .dead }
+        }
+        #expect(dead != nil)
+        let seeds = Dictionary(uniqueKeysWithValues: (0..<3).map { ($0, $0) })
+        simulation.restart(9, as: MemberNode(membership: SimMembership(
+            id: 9, address: 9, role: .participant, seeds: seeds, random: SeededRandom(seed: 99))))
+        let back = runUntil(&simulation, limit: 30 * SimulatedTime.second) { fullView($0, expected: everyone) }
+        #expect(back != nil, "the restarted member was not seen alive by everyone")
+        print("membership: a restarted member is alive again everywhere after \(Double(back ?? 0) / 1e9) s")
     }
 }
