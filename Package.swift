@@ -86,15 +86,17 @@ let package = Package(
                 .product(name: "NIOPosix", package: "swift-nio"),
             ]
         ),
-        .testTarget(name: "TradewindWireTests", dependencies: ["TradewindWire"]),
+        // Helpers shared by the test targets: child processes, temp folders, seeded randomness.
+        .target(name: "TradewindTestSupport", dependencies: ["TradewindSimulation"], path: "Tests/TradewindTestSupport"),
+        .testTarget(name: "TradewindWireTests", dependencies: ["TradewindWire", "TradewindTestSupport"]),
         .testTarget(
             name: "TradewindCryptoTests",
-            dependencies: ["TradewindCrypto", "TradewindWire"],
+            dependencies: ["TradewindCrypto", "TradewindWire", "TradewindTestSupport"],
             resources: [.copy("Vectors")]
         ),
         .testTarget(
             name: "TradewindNoiseTests",
-            dependencies: ["TradewindNoise", "TradewindCrypto", "TradewindWire"],
+            dependencies: ["TradewindNoise", "TradewindCrypto", "TradewindWire", "TradewindTestSupport"],
             resources: [.copy("Vectors")]
         ),
         .testTarget(
@@ -119,11 +121,14 @@ let package = Package(
         ),
         .testTarget(
             name: "TradewindLedgerTests",
-            dependencies: ["TradewindLedger", "TradewindCrypto", "TradewindWire", "TradewindStore", "TradewindProbe"]
+            dependencies: [
+                "TradewindLedger", "TradewindCrypto", "TradewindWire", "TradewindStore", "TradewindProbe",
+                "TradewindTestSupport",
+            ]
         ),
         .testTarget(
             name: "TradewindStoreTests",
-            dependencies: ["TradewindStore", "TradewindWire", "TradewindLedger", "TradewindProbe"]
+            dependencies: ["TradewindStore", "TradewindWire", "TradewindLedger", "TradewindProbe", "TradewindTestSupport"]
         ),
     ],
     swiftLanguageModes: [.v6]

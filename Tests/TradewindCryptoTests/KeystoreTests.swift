@@ -1,4 +1,5 @@
 import Foundation
+import TradewindTestSupport
 import Testing
 import TradewindCrypto
 import TradewindWire

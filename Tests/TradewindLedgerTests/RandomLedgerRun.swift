@@ -1,4 +1,5 @@
 import Foundation
+import TradewindTestSupport
 import TradewindCrypto
 import TradewindLedger
 import TradewindWire
@@ -14,7 +15,7 @@ struct RandomLedgerRun {
     static let assets = [AssetCode("USD")!, AssetCode("EUR")!, AssetCode("JPY")!]
     static let hour: UInt64 = 3_600_000
 
-    var random: SplitMix
+    var random: SeededGenerator
     let keys: [String: Ed25519.PrivateKey]
     let participants: [String]
     let authorityNames: [String]
@@ -36,7 +37,7 @@ struct RandomLedgerRun {
     var planned: [Address: UInt64] = [:]
 
     init(seed: UInt64) throws {
-        random = SplitMix(seed: seed)
+        random = SeededGenerator(seed: seed)
         participants = (0..<12).map { "p\($0)" } + ["fx0", "fx1"]
         authorityNames = (0..<4).map { "a\($0)" }
         var keys: [String: Ed25519.PrivateKey] = [:]
@@ -346,15 +347,3 @@ struct RandomLedgerRun {
     }
 }
 
-/// SplitMix64: deterministic, so a failing seed replays exactly.
-struct SplitMix: RandomNumberGenerator {
-    private var state: UInt64
-    init(seed: UInt64) { state = seed }
-    mutating func next() -> UInt64 {
-        state &+= 0x9e37_79b9_7f4a_7c15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xbf58_476d_1ce4_e5b9
-        z = (z ^ (z >> 27)) &* 0x94d0_49bb_1331_11eb
-        return z ^ (z >> 31)
-    }
-}

@@ -1,4 +1,5 @@
 import Foundation
+import TradewindTestSupport
 import Testing
 import TradewindLedger
 import TradewindStore
@@ -106,10 +107,4 @@ import TradewindWire
             if head.height == UInt64(run.blocks.count) { break }
         }
     }
-}
-
-func temporaryDirectory(_ label: String) throws -> String {
-    let path = FileManager.default.temporaryDirectory.appendingPathComponent("tw-\(label)-\(UUID().uuidString)").path
-    try FileManager.default.createDirectory(atPath: path, withIntermediateDirectories: true)
-    return path
 }

@@ -1,19 +1,8 @@
 import TradewindCrypto
+import TradewindTestSupport
 import TradewindNoise
 import TradewindWire
 
-/// SplitMix64, so a test's randomness replays from its seed.
-struct SeededGenerator: RandomNumberGenerator, Sendable {
-    private var state: UInt64
-    init(seed: UInt64) { state = seed }
-    mutating func next() -> UInt64 {
-        state &+= 0x9e37_79b9_7f4a_7c15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xbf58_476d_1ce4_e5b9
-        z = (z ^ (z >> 27)) &* 0x94d0_49bb_1331_11eb
-        return z ^ (z >> 31)
-    }
-}
 
 typealias Core = TransportCore<Int, SeededGenerator>
 

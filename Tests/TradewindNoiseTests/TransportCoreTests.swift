@@ -1,4 +1,5 @@
 import TradewindCrypto
+import TradewindTestSupport
 import TradewindNoise
 import TradewindWire
 import Testing

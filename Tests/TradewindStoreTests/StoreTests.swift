@@ -1,4 +1,5 @@
 import CLMDB
+import TradewindTestSupport
 import Foundation
 import Testing
 import TradewindStore

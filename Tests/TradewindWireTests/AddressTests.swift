@@ -1,4 +1,5 @@
 import Testing
+import TradewindTestSupport
 import TradewindWire
 
 @Suite struct AddressTests {

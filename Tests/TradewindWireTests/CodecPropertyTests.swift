@@ -1,4 +1,5 @@
 import Testing
+import TradewindTestSupport
 import TradewindWire
 
 /// Canonical encoding as a property: one value, one encoding, and no input ever

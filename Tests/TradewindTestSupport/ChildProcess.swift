@@ -1,15 +1,16 @@
 import Foundation
+@_exported import TradewindSimulation
 
 /// A child process started from the build folder, with its standard output read
 /// line by line. Tests always stop it (`kill` in a `defer`).
-final class ChildProcess {
-    let process = Process()
+public final class ChildProcess {
+    public let process = Process()
     private let output = Pipe()
     private var buffer: [UInt8] = []
     private var finished = false
 
     /// Starts `executable` (a product of this package) with `arguments`.
-    init(executable: String, arguments: [String]) throws {
+    public init(executable: String, arguments: [String]) throws {
         process.executableURL = Self.buildDirectory.appendingPathComponent(executable)
         process.arguments = arguments
         process.standardOutput = output
@@ -17,12 +18,12 @@ final class ChildProcess {
     }
 
     /// The folder holding this test binary and the package's executables.
-    static var buildDirectory: URL {
+    public static var buildDirectory: URL {
         URL(fileURLWithPath: "/proc/self/exe").resolvingSymlinksInPath().deletingLastPathComponent()
     }
 
     /// The next complete line, or nil at end of output.
-    func readLine() -> String? {
+    public func readLine() -> String? {
         while true {
             if let newline = buffer.firstIndex(of: 0x0a) {
                 let line = String(decoding: buffer[..<newline], as: UTF8.self)
@@ -36,19 +37,19 @@ final class ChildProcess {
     }
 
     /// Every remaining line until the process closes its output.
-    func remainingLines() -> [String] {
+    public func remainingLines() -> [String] {
         var lines: [String] = []
         while let line = readLine() { lines.append(line) }
         return lines
     }
 
-    func kill(_ signal: Int32 = SIGKILL) {
+    public func kill(_ signal: Int32 = SIGKILL) {
         if process.isRunning { Foundation.kill(process.processIdentifier, signal) }
     }
 
     /// Waits for exit (killing the process after `timeout` seconds) and returns its status.
     @discardableResult
-    func wait(timeout: TimeInterval = 60) -> Int32 {
+    public func wait(timeout: TimeInterval = 60) -> Int32 {
         let deadline = Date().addingTimeInterval(timeout)
         while process.isRunning && Date() < deadline { usleep(10_000) }
         if process.isRunning { kill() }
@@ -60,3 +61,12 @@ final class ChildProcess {
         kill()
     }
 }
+
+public func temporaryDirectory(_ label: String) throws -> String {
+    let path = FileManager.default.temporaryDirectory.appendingPathComponent("tw-\(label)-\(UUID().uuidString)").path
+    try FileManager.default.createDirectory(atPath: path, withIntermediateDirectories: true)
+    return path
+}
+
+/// SplitMix64 for tests: deterministic, so a failing seed replays.
+public typealias SeededGenerator = SeededRandom
