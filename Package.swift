@@ -36,6 +36,7 @@ let package = Package(
         .target(name: "TradewindLedger", dependencies: ["TradewindCrypto", "TradewindWire"]),
         .target(name: "TradewindGossip", dependencies: ["TradewindWire", "TradewindCrypto"]),
         .target(name: "TradewindSimulation"),
+        .target(name: "TradewindConsensus", dependencies: ["TradewindWire"]),
         .target(
             name: "TradewindPeer",
             dependencies: [
@@ -110,6 +111,10 @@ let package = Package(
         .testTarget(
             name: "TradewindGossipTests",
             dependencies: ["TradewindGossip", "TradewindSimulation", "TradewindWire"]
+        ),
+        .testTarget(
+            name: "TradewindConsensusTests",
+            dependencies: ["TradewindConsensus", "TradewindSimulation", "TradewindTestSupport"]
         ),
         .testTarget(
             name: "TradewindPeerTests",
