@@ -36,7 +36,7 @@ let package = Package(
         .target(name: "TradewindLedger", dependencies: ["TradewindCrypto", "TradewindWire"]),
         .target(name: "TradewindGossip", dependencies: ["TradewindWire", "TradewindCrypto"]),
         .target(name: "TradewindSimulation"),
-        .target(name: "TradewindConsensus", dependencies: ["TradewindWire"]),
+        .target(name: "TradewindConsensus", dependencies: ["TradewindWire", "TradewindCrypto", "TradewindLedger"]),
         .target(
             name: "TradewindPeer",
             dependencies: [
@@ -114,7 +114,10 @@ let package = Package(
         ),
         .testTarget(
             name: "TradewindConsensusTests",
-            dependencies: ["TradewindConsensus", "TradewindSimulation", "TradewindTestSupport"]
+            dependencies: [
+                "TradewindConsensus", "TradewindLedger", "TradewindCrypto", "TradewindWire", "TradewindSimulation",
+                "TradewindTestSupport",
+            ]
         ),
         .testTarget(
             name: "TradewindPeerTests",

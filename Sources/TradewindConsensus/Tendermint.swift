@@ -6,7 +6,7 @@
 ///
 /// Quorum is ⌊2n/3⌋ + 1 equal votes and the round skip ⌊n/3⌋ + 1 — the general
 /// form, which is "2f + 1" and "f + 1" only when n = 3f + 1.
-public struct Tendermint<Validator: Hashable & Comparable & Sendable, Value: Hashable & Sendable> {
+public struct Tendermint<Validator: Hashable & Comparable & Sendable, Value: Hashable & Sendable>: Sendable {
     public enum Step: UInt8, Comparable, Sendable {
         case propose = 0, prevote = 1, precommit = 2
         public static func < (a: Step, b: Step) -> Bool { a.rawValue < b.rawValue }
@@ -98,8 +98,13 @@ public struct Tendermint<Validator: Hashable & Comparable & Sendable, Value: Has
     // Messages of the current height, by round.
     private var proposals: [Int: Proposal] = [:]
     private var validity: [Int: Bool] = [:]
-    private var prevotes: [Int: [Validator: Value?]] = [:]
-    private var precommits: [Int: [Validator: Value?]] = [:]
+    /// Votes by round and validator. An equivocating validator may have signed more
+    /// than one value; each counts toward its own value (as in the paper, which counts
+    /// messages), so honest validators that saw different ones still converge once the
+    /// votes are relayed. At most `maxValuesPerVoter` are kept.
+    private var prevotes: [Int: [Validator: [Value?]]] = [:]
+    private var precommits: [Int: [Validator: [Value?]]] = [:]
+    static var maxValuesPerVoter: Int { 2 }
     /// "for the first time" guards of the paper's rules, per round.
     private var prevoteTimeoutScheduled = Set<Int>()
     private var precommitTimeoutScheduled = Set<Int>()
@@ -182,11 +187,13 @@ public struct Tendermint<Validator: Hashable & Comparable & Sendable, Value: Has
         guard vote.height == height, validators.contains(vote.validator) else { return [] }
         switch vote.kind {
         case .prevote:
-            guard prevotes[vote.round]?[vote.validator] == nil else { return [] }
-            prevotes[vote.round, default: [:]][vote.validator] = .some(vote.value)
+            let seen = prevotes[vote.round]?[vote.validator] ?? []
+            guard !seen.contains(vote.value), seen.count < Self.maxValuesPerVoter else { return [] }
+            prevotes[vote.round, default: [:]][vote.validator, default: []].append(vote.value)
         case .precommit:
-            guard precommits[vote.round]?[vote.validator] == nil else { return [] }
-            precommits[vote.round, default: [:]][vote.validator] = .some(vote.value)
+            let seen = precommits[vote.round]?[vote.validator] ?? []
+            guard !seen.contains(vote.value), seen.count < Self.maxValuesPerVoter else { return [] }
+            precommits[vote.round, default: [:]][vote.validator, default: []].append(vote.value)
         }
         var actions: [Action] = []
         evaluate(into: &actions)
@@ -302,8 +309,8 @@ public struct Tendermint<Validator: Hashable & Comparable & Sendable, Value: Has
         evaluate(into: &actions)
     }
 
-    private func count(_ votes: [Validator: Value?]?, for value: Value?) -> Int {
-        votes?.values.filter { $0 == value }.count ?? 0
+    private func count(_ votes: [Validator: [Value?]]?, for value: Value?) -> Int {
+        votes?.values.filter { $0.contains(value) }.count ?? 0
     }
 
     /// Applies every rule whose condition now holds, until none does.
@@ -314,7 +321,7 @@ public struct Tendermint<Validator: Hashable & Comparable & Sendable, Value: Has
             let r = round
             // Decision: a proposal in any round with a quorum of precommits for it.
             for (proposalRound, proposal) in proposals where validity[proposalRound] == true {
-                let supporting = (precommits[proposalRound] ?? [:]).filter { $0.value == proposal.value }
+                let supporting = (precommits[proposalRound] ?? [:]).filter { $0.value.contains(proposal.value) }
                 if supporting.count >= quorum {
                     decided = true
                     let certificate = supporting.keys.sorted().map {

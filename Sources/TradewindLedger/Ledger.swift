@@ -85,7 +85,7 @@ public struct Ledger: Sendable {
     /// result. This is what a proposer does; a validator calls `apply`.
     public func execute(
         _ candidates: [Transaction], context: BlockContext, previousRoot: Bytes32, view: some StateView,
-        verifySignatures: Bool = true
+        verifySignatures: Bool = true, offenses: [Offense] = []
     ) throws(LedgerError) -> Execution {
         var state = StateOverlay(base: view)
         guard var chain = try state.record(.chain, as: ChainState.self) else { throw .missingChainState }
@@ -125,6 +125,17 @@ public struct Ledger: Sendable {
                 excluded.append(outcome)
             }
         }
+        // Evidence in the block: each offence is recorded once, against an authority of this height's set.
+        let signers = Set(chain.authorities(at: context.height))
+        for offense in offenses {
+            guard signers.contains(offense.authority) else {
+                throw .invalidBlock("evidence against \(offense.authority), not an authority at height \(context.height)")
+            }
+            guard try state.value(for: .offense(offense)) == nil else {
+                throw .invalidBlock("evidence against \(offense.authority) at height \(offense.height) round \(offense.round) is already recorded")
+            }
+            state.set(.offense(offense), context.height)
+        }
         // The block itself: advance the chain and bring scheduled authority sets into force.
         chain.height = context.height
         chain.lastBlockTime = context.time
@@ -144,13 +155,13 @@ public struct Ledger: Sendable {
     /// tec), or the block is invalid.
     public func apply(
         _ transactions: [Transaction], context: BlockContext, previousRoot: Bytes32, view: some StateView,
-        verifySignatures: Bool = true
+        verifySignatures: Bool = true, offenses: [Offense] = []
     ) throws(LedgerError) -> Execution {
         guard transactions.count <= Int(parameters.maxTransactionsPerBlock) else {
             throw .invalidBlock("\(transactions.count) transactions exceed the cap of \(parameters.maxTransactionsPerBlock)")
         }
         let execution = try execute(transactions, context: context, previousRoot: previousRoot, view: view,
-                                    verifySignatures: verifySignatures)
+                                    verifySignatures: verifySignatures, offenses: offenses)
         if let bad = execution.excluded.first {
             throw .invalidBlock("transaction \(bad.id.hex) cannot be applied: \(bad.result)")
         }
@@ -165,6 +176,23 @@ public struct Ledger: Sendable {
         let encoded = transaction.wireEncoded
         var step = Step(ledger: self, context: context, chain: chain)
         return try step.run(transaction, id: Blake2b.hash256(encoded), size: encoded.count, verifySignature: true, state: &state)
+    }
+}
+
+/// An authority's proven equivocation, as the ledger records it (the evidence
+/// itself is checked by consensus before the block is built or accepted).
+public struct Offense: Hashable, Sendable {
+    public var authority: Address
+    public var height: UInt64
+    public var round: UInt32
+    /// 0 proposal, 1 prevote, 2 precommit.
+    public var step: UInt8
+
+    public init(authority: Address, height: UInt64, round: UInt32, step: UInt8) {
+        self.authority = authority
+        self.height = height
+        self.round = round
+        self.step = step
     }
 }
 

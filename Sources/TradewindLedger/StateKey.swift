@@ -18,6 +18,7 @@ public struct StateKey: Hashable, Comparable, Sendable, CustomStringConvertible 
         case chain = 11
         case asset = 12
         case escrow = 13
+        case offense = 14
     }
 
     public let bytes: [UInt8]
@@ -59,4 +60,9 @@ public struct StateKey: Hashable, Comparable, Sendable, CustomStringConvertible 
     }
     public static func authorityVotes(_ change: AuthorityChange) -> StateKey { StateKey(.authorityVotes, change.wireEncoded) }
     public static let chain = StateKey(.chain)
+    /// Evidence of an authority's equivocation at (height, round, step), recorded once.
+    public static func offense(_ offense: Offense) -> StateKey {
+        StateKey(.offense, offense.authority.publicKey.bytes, withUnsafeBytes(of: offense.height.bigEndian) { Array($0) },
+                 withUnsafeBytes(of: offense.round.bigEndian) { Array($0) }, [offense.step])
+    }
 }

@@ -74,24 +74,12 @@ public final class ChainStore: @unchecked Sendable {
         try environment.write { txn in
             guard let head = try Self.readHead(txn) else { throw LedgerError.missingChainState }
             let header = block.header
-            guard header.networkID == ledger.networkID else { throw LedgerError.invalidBlock("wrong network id") }
-            guard header.height == head.height + 1, header.parentID == head.blockID else {
+            guard header.height == head.height + 1 else {
                 throw LedgerError.invalidBlock("block \(header.height) does not extend the head at \(head.height)")
             }
-            let view = TransactionStateView(transaction: txn)
-            guard let chain = try view.chain() else { throw LedgerError.missingChainState }
-            let context = Ledger.BlockContext(height: header.height, time: header.time, parentTime: chain.lastBlockTime)
-            let execution = try ledger.apply(block.transactions, context: context, previousRoot: head.stateRoot,
-                                             view: view, verifySignatures: verifySignatures)
-            guard execution.stateRoot == header.stateRoot else {
-                throw LedgerError.invalidBlock("state root \(execution.stateRoot.hex) differs from the header's \(header.stateRoot.hex)")
-            }
-            guard Ledger.transactionsRoot(execution.included.map(\.id)) == header.transactionsRoot else {
-                throw LedgerError.invalidBlock("transactions root differs")
-            }
-            guard execution.nextAuthorities == header.nextAuthorities else {
-                throw LedgerError.invalidBlock("next authority set differs from the ledger's tally")
-            }
+            let execution = try ledger.validate(block, parentID: head.blockID, previousRoot: head.stateRoot,
+                                                view: TransactionStateView(transaction: txn),
+                                                verifySignatures: verifySignatures)
             for write in execution.writes {
                 if let value = write.value {
                     try txn.put(value, forKey: write.key.bytes, in: Self.state)

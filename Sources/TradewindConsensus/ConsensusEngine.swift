@@ -1,0 +1,299 @@
+import TradewindCrypto
+import TradewindLedger
+import TradewindWire
+
+/// One peer's agreement and chain-following logic as a value: Tendermint among the
+/// authorities, the mempool, compact proposals checked by executing them, commit
+/// certificates, evidence and catch-up. It is fed messages, submitted transactions
+/// and the time, reads committed state through a `StateView`, and returns actions;
+/// the shell (the simulator, or the UDP peer) carries them out in order.
+///
+/// A peer that is not an authority at the current height runs the same engine
+/// without the Tendermint core: it follows by certificates.
+public struct ConsensusEngine: Sendable {
+    public typealias Core = Tendermint<Address, Bytes32>
+
+    public struct Configuration: Sendable {
+        public var timeouts = Core.Timeouts()
+        /// How often this peer resends its own messages of the current height: the
+        /// algorithm assumes eventual delivery, which over lossy UDP means resending.
+        public var resendInterval: UInt64 = 300_000_000
+        /// How long without a commit before asking everyone for the next block.
+        public var syncInterval: UInt64 = 1_000_000_000
+        /// Evidence older than this many heights is not included in blocks.
+        public var evidenceMaxAge: UInt64 = 100
+        public var mempool = Mempool.Limits()
+        public var faults = Faults()
+
+        public init() {}
+    }
+
+    /// Deliberate misbehaviour, for tests of the checkers and of evidence.
+    public struct Faults: Sendable {
+        public var core = Core.Faults()
+        /// Sign two different proposals and two different votes at every step.
+        public var equivocate = false
+        public init() {}
+    }
+
+    public enum Action: Sendable {
+        /// Write durably before carrying out any later action.
+        case persist(Core.SignedState)
+        /// To every authority (directly) and through gossip.
+        case broadcast(ConsensusMessage)
+        case send(ConsensusMessage, to: Address)
+        /// Apply atomically (block, certificate, receipts, state); the engine has
+        /// already moved on to the next height.
+        case commit(Block, CommitCertificate, Ledger.Execution)
+        /// Send the stored block at `height` and its certificate to a peer behind.
+        case sendCommittedBlock(height: UInt64, to: Address)
+    }
+
+    /// The last committed block, as the engine needs it.
+    public struct Head: Sendable {
+        public var height: UInt64
+        public var blockID: Bytes32
+        public var stateRoot: Bytes32
+        /// Block time, Unix milliseconds.
+        public var time: UInt64
+        /// Its certificate (nil at genesis); the next proposal carries it.
+        public var certificate: CommitCertificate?
+
+        public init(height: UInt64, blockID: Bytes32, stateRoot: Bytes32, time: UInt64,
+                    certificate: CommitCertificate?) {
+            self.height = height
+            self.blockID = blockID
+            self.stateRoot = stateRoot
+            self.time = time
+            self.certificate = certificate
+        }
+    }
+
+    /// What a peer is told about its own transaction.
+    public enum Submission: Equatable, Sendable {
+        case accepted(Bytes32)
+        case rejected(TransactionResult)
+        case mempool(Mempool.Admission)
+        /// The peer could not read its own state (a storage fault, not the transaction's).
+        case unavailable(String)
+    }
+
+    struct Candidate: Sendable {
+        var message: ProposalMessage
+        var bodies: [Bytes32: Transaction] = [:]
+        var missing: Set<Bytes32> = []
+        /// The ledger's verdict once every body is present: the execution, or why not.
+        var execution: Ledger.Execution?
+        var invalidReason: String?
+        var block: Block?
+        var evaluated: Bool { execution != nil || invalidReason != nil }
+    }
+
+    struct VoteSlot: Hashable, Sendable {
+        var kind: Vote.Kind
+        var round: UInt32
+        var validator: Address
+    }
+
+    struct Timer: Sendable {
+        var due: UInt64
+        var kind: Core.Timeout
+        var height: UInt64
+        var round: Int
+    }
+
+    public let ledger: Ledger
+    public let network: Bytes32
+    public let me: Address
+    let key: Ed25519.PrivateKey?
+    public var configuration: Configuration
+
+    public internal(set) var head: Head
+    public internal(set) var chain: ChainState
+    public internal(set) var core: Core?
+    public internal(set) var mempool: Mempool
+    /// Authorities that sign the height being decided.
+    public internal(set) var validators: [Address]
+    public var height: UInt64 { head.height + 1 }
+
+    // The height being decided.
+    var candidates: [Bytes32: Candidate] = [:]
+    var proposals: [UInt32: SignedProposal] = [:]
+    /// Proposals whose bodies are still being fetched, by round, to hand to the core once known.
+    var waitingProposals: [UInt32: SignedProposal] = [:]
+    /// Signed votes by slot: normally one; an equivocator's second value is kept too
+    /// (each counts for its own value, and the pair is evidence).
+    var votes: [VoteSlot: [Vote]] = [:]
+    var timers: [Timer] = []
+    var pendingProposalRound: Int?
+    var myProposal: ProposalMessage?
+    var myVotes: [Vote] = []
+    var early: [(ConsensusMessage, Address)] = []
+    /// Offences seen and verified, not yet committed, with their evidence.
+    var evidencePool: [Offense: Evidence] = [:]
+    var served: [Address: (height: UInt64, at: UInt64)] = [:]
+    var lastResend: UInt64 = 0
+    var lastSyncRequest: UInt64 = 0
+    var lastCommitAt: UInt64
+    var started = false
+    /// A block was committed and the shell has not yet applied it.
+    var awaitingApply = false
+    /// The highest height any peer has shown us: we are behind if it exceeds ours.
+    public internal(set) var highestSeen: UInt64 = 0
+    public internal(set) var now: UInt64
+
+    /// Counters for status and metrics.
+    public internal(set) var invalidMessages: UInt64 = 0
+    public internal(set) var evidenceSeen: UInt64 = 0
+
+    /// A peer starting at `head` with `chain` the ledger's chain state after it;
+    /// `key` is nil for a peer that never signs. `lastSigned` is the durable safety
+    /// state (nil on a fresh peer).
+    public init(ledger: Ledger, key: Ed25519.PrivateKey?, me: Address, head: Head, chain: ChainState,
+                lastSigned: Core.SignedState?, now: UInt64, configuration: Configuration = .init()) {
+        self.ledger = ledger
+        network = ledger.networkID
+        self.key = key
+        self.me = me
+        self.configuration = configuration
+        self.head = head
+        self.chain = chain
+        self.now = now
+        lastCommitAt = now
+        mempool = Mempool(limits: configuration.mempool)
+        validators = chain.authorities(at: head.height + 1)
+        if key != nil, validators.contains(me) {
+            var core = Core(me: me, validators: validators, height: head.height + 1, timeouts: configuration.timeouts,
+                            lastSigned: lastSigned)
+            core.faults = configuration.faults.core
+            self.core = core
+        }
+        restoredSigned = lastSigned
+    }
+
+    var restoredSigned: Core.SignedState?
+
+    public var isAuthority: Bool { core != nil }
+    public var round: Int { core?.round ?? 0 }
+    public var lastSigned: Core.SignedState? { core?.lastSigned ?? restoredSigned }
+
+    func proposer(round: UInt32) -> Address {
+        validators[Int((height &+ UInt64(round)) % UInt64(validators.count))]
+    }
+
+    // MARK: Time
+
+    /// Advances the clock (Unix nanoseconds): timers, block production, resends and sync.
+    public mutating func tick(now: UInt64, state: some StateView) -> [Action] {
+        self.now = max(self.now, now)
+        var actions: [Action] = []
+        resumeIfNeeded(state: state, into: &actions)
+        if !started {
+            started = true
+            if var core {
+                let started = core.start()
+                self.core = core
+                perform(started, state: state, into: &actions)
+            }
+        }
+        let due = timers.filter { $0.due <= self.now }
+        timers.removeAll { $0.due <= self.now }
+        for timer in due {
+            guard var core else { break }
+            let fired = core.timeout(timer.kind, height: timer.height, round: timer.round)
+            self.core = core
+            perform(fired, state: state, into: &actions)
+        }
+        if let round = pendingProposalRound, readyToPropose {
+            pendingProposalRound = nil
+            propose(round: round, state: state, into: &actions)
+        }
+        if self.now >= lastResend + configuration.resendInterval {
+            lastResend = self.now
+            resend(into: &actions)
+        }
+        let idle = self.now >= lastCommitAt + configuration.syncInterval
+        if (highestSeen > height || idle) && self.now >= lastSyncRequest + configuration.syncInterval {
+            lastSyncRequest = self.now
+            actions.append(.broadcast(.blockRequest(height: height)))
+        }
+        return actions
+    }
+
+    /// Round 0 waits for the block interval when transactions wait, else for the heartbeat.
+    var readyToPropose: Bool {
+        let sinceParent = now / 1_000_000 >= head.time ? now / 1_000_000 - head.time : 0
+        let parameters = ledger.parameters
+        return sinceParent >= parameters.heartbeatIntervalMs
+            || (!mempool.isEmpty && sinceParent >= parameters.blockIntervalMs)
+            || !evidencePool.isEmpty && sinceParent >= parameters.blockIntervalMs
+    }
+
+    private mutating func resend(into actions: inout [Action]) {
+        if let myProposal, myProposal.proposal.round == UInt32(clamping: round) {
+            actions.append(.broadcast(.proposal(myProposal)))
+        }
+        for vote in myVotes.suffix(2) { actions.append(.broadcast(.vote(vote))) }
+        if let myProposal { relayProofOfLock(myProposal.proposal, into: &actions) }
+        for (_, candidate) in candidates where !candidate.missing.isEmpty {
+            actions.append(.send(.transactionRequest(height: height, ids: Array(candidate.missing.prefix(ConsensusMessage.maxTransactionsPerMessage))),
+                                 to: candidate.message.proposal.proposer))
+        }
+    }
+
+    // MARK: Core actions
+
+    mutating func perform(_ coreActions: [Core.Action], state: some StateView, into actions: inout [Action]) {
+        var pending = coreActions[...]
+        while let action = pending.popFirst() {
+            switch action {
+            case let .persist(signed):
+                actions.append(.persist(signed))
+            case let .broadcastProposal(proposal):
+                announce(proposal, into: &actions)
+            case let .broadcastVote(vote):
+                cast(vote, into: &actions)
+                // The core counts its own vote only when it is handed back, like anyone's.
+                if var core {
+                    let more = core.receive(vote: vote)
+                    self.core = core
+                    pending.append(contentsOf: more)
+                }
+                if vote.kind == .precommit, let value = vote.value {
+                    commitIfCertified(round: UInt32(clamping: vote.round), blockID: value, state: state, into: &actions)
+                }
+            case let .needValue(_, round):
+                if round > 0 || readyToPropose {
+                    propose(round: round, state: state, into: &actions)
+                } else {
+                    pendingProposalRound = round
+                }
+            case let .schedule(kind, timerHeight, round, after):
+                var due = now + after
+                if kind == .propose && round == 0 {
+                    // Everyone waits for the heartbeat before giving up on round 0's proposer.
+                    let heartbeat = (head.time + ledger.parameters.heartbeatIntervalMs) * 1_000_000
+                    due = max(now, heartbeat) + after
+                }
+                timers.append(Timer(due: due, kind: kind, height: timerHeight, round: round))
+            case let .decide(_, round, value, _):
+                commitIfCertified(round: UInt32(clamping: round), blockID: value, state: state, into: &actions)
+            }
+        }
+    }
+
+    /// Signs and sends this validator's vote (and, if told to misbehave, a conflicting one).
+    private mutating func cast(_ vote: Core.Vote, into actions: inout [Action]) {
+        guard let key else { return }
+        let signed = Vote(kind: vote.kind == .prevote ? .prevote : .precommit, height: vote.height,
+                          round: UInt32(clamping: vote.round), blockID: vote.value, validator: me).signed(by: key, network: network)
+        votes[VoteSlot(kind: signed.kind, round: signed.round, validator: me)] = [signed]
+        myVotes.append(signed)
+        actions.append(.broadcast(.vote(signed)))
+        if configuration.faults.equivocate {
+            var other = signed
+            other.blockID = signed.blockID == nil ? Blake2b.hash256(signed.signingBody) : nil
+            actions.append(.broadcast(.vote(other.signed(by: key, network: network))))
+        }
+    }
+}
