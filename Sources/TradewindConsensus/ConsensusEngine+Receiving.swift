@@ -307,6 +307,11 @@ extension ConsensusEngine {
 
     // MARK: Commit
 
+    /// Precommits needed to commit: the quorum, unless deliberately broken for a checker test.
+    var commitQuorum: Int {
+        configuration.faults.core.quorumOffByOne ? (2 * validators.count) / 3 : quorum(of: validators.count)
+    }
+
     /// Commits `blockID` if a quorum of this height's set precommitted it in `round`
     /// and this peer holds the block and judged it valid.
     mutating func commitIfCertified(round: UInt32, blockID: Bytes32, state: some StateView, into actions: inout [Action]) {
@@ -315,7 +320,7 @@ extension ConsensusEngine {
                   let vote = stored.first(where: { $0.blockID == blockID }) else { return nil }
             return CommitCertificate.Signature(validator: vote.validator, signature: vote.signature)
         }
-        guard !awaitingApply, signatures.count >= quorum(of: validators.count) else { return }
+        guard !awaitingApply, signatures.count >= commitQuorum else { return }
         guard let candidate = candidates[blockID], let execution = candidate.execution, let block = candidate.block else {
             // Certified but not held (or not yet judged): ask for it.
             if now >= lastSyncRequest + configuration.resendInterval {

@@ -297,3 +297,15 @@ public struct ConsensusEngine: Sendable {
         }
     }
 }
+
+extension ConsensusEngine {
+    /// One line about where agreement stands, for logs and debugging.
+    public var diagnostics: String {
+        let step = core.map { "\($0.step)" } ?? "following"
+        let verdicts = candidates.values.map { candidate -> String in
+            if let reason = candidate.invalidReason { return "invalid (\(reason))" }
+            return candidate.execution != nil ? "valid" : "missing \(candidate.missing.count)"
+        }
+        return "h\(height) r\(round) \(step) locked \(core?.lockedRound ?? -1) mempool \(mempool.count) candidates \(verdicts) invalid messages \(invalidMessages)"
+    }
+}

@@ -66,7 +66,7 @@ public struct Tendermint<Validator: Hashable & Comparable & Sendable, Value: Has
         public var prevote: UInt64 = 500_000_000
         public var precommit: UInt64 = 500_000_000
         /// Added per round, so that rounds eventually last long enough.
-        public var increment: UInt64 = 500_000_000
+        public var increment: UInt64 = 250_000_000
         /// No timeout grows beyond this.
         public var cap: UInt64 = 5_000_000_000
 
@@ -382,6 +382,14 @@ public struct Tendermint<Validator: Hashable & Comparable & Sendable, Value: Has
                 }
                 step = .precommit
                 progressed = true
+            }
+            // A quorum precommitted nil: no value can be decided in this round any more, so
+            // waiting out the precommit timeout only delays the next proposer. (Timeouts
+            // serve liveness alone; moving on early cannot affect safety.)
+            if count(precommits[r], for: nil) >= quorum {
+                startRound(r + 1, into: &actions)
+                progressed = true
+                continue
             }
             if (precommits[r]?.count ?? 0) >= quorum && !precommitTimeoutScheduled.contains(r) {
                 precommitTimeoutScheduled.insert(r)

@@ -29,7 +29,7 @@ struct Roster: Sendable {
             chainName: "simulation", genesisTime: Self.genesisTime,
             authorities: authorityKeys.map(\.publicKey.address),
             assets: [.init(code: Self.usd, decimals: 2, issuer: issuer)],
-            balances: accountKeys.map { .init(account: $0.publicKey.address, asset: Self.usd, amount: 1_000_000_000) })
+            balances: (accountKeys + otherKeys).map { .init(account: $0.publicKey.address, asset: Self.usd, amount: 1_000_000_000) })
         ledger = try! Ledger(genesis: genesis)
     }
 

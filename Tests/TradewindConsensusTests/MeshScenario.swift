@@ -168,7 +168,7 @@ struct MeshScenario: CustomStringConvertible {
         var evidenceCommitted: Bool
     }
 
-    func run() -> Outcome {
+    func run(observe: (Simulation<ChainNode>) -> Void = { _ in }) -> Outcome {
         let roster = Roster(authorities: count)
         var simulation = Simulation<ChainNode>(
             seed: seed, profile: .init(loss: loss, delay: 5 * SimulatedTime.millisecond, jitter: 20 * SimulatedTime.millisecond),
@@ -215,6 +215,7 @@ struct MeshScenario: CustomStringConvertible {
             workload.step(&simulation, peers: Array(0..<count))
             simulation.run(for: slice)
             checker.checkAgreement(simulation, honest: honest)
+            observe(simulation)
             if !commitsAtRecovery.isEmpty {
                 for id in honest where firstCommitAfterRecovery[id] == nil && !simulation.isCrashed(id) {
                     let node = simulation.node(id)!
