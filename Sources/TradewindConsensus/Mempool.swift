@@ -83,7 +83,6 @@ public struct Mempool: Sendable {
         runs.sort { ($0.first?.arrival ?? 0) < ($1.first?.arrival ?? 0) }
         var picked: [Transaction] = []
         var used = 0
-        var index = 0
         var cursors = [Int](repeating: 0, count: runs.count)
         var exhausted = 0
         while picked.count < maxCount && exhausted < runs.count {
@@ -97,7 +96,6 @@ public struct Mempool: Sendable {
                 used += entry.size
                 cursors[run] += 1
             }
-            index += 1
         }
         return picked
     }
