@@ -19,6 +19,10 @@ let package = Package(
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
         .package(url: "https://github.com/apple/swift-nio", from: "2.80.0"),
+        .package(url: "https://github.com/apple/swift-log", from: "1.6.0"),
+        .package(url: "https://github.com/swift-server/swift-prometheus", from: "2.0.0"),
+        .package(url: "https://github.com/swift-server/swift-service-lifecycle", from: "2.6.0"),
+        .package(url: "https://github.com/hummingbird-project/hummingbird", from: "2.0.0"),
     ],
     targets: [
         .systemLibrary(
@@ -41,8 +45,13 @@ let package = Package(
             name: "TradewindPeer",
             dependencies: [
                 "TradewindTransport", "TradewindGossip", "TradewindNoise", "TradewindCrypto", "TradewindWire",
+                "TradewindConsensus", "TradewindLedger", "TradewindStore",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "Prometheus", package: "swift-prometheus"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+                .product(name: "Hummingbird", package: "hummingbird"),
             ]
         ),
         .target(name: "TradewindStore", dependencies: ["CLMDB", "TradewindWire", "TradewindLedger"]),
@@ -65,7 +74,8 @@ let package = Package(
         .executableTarget(
             name: "tradewind",
             dependencies: [
-                "TradewindWire", "TradewindCrypto", "TradewindStore",
+                "TradewindWire", "TradewindCrypto", "TradewindStore", "TradewindLedger", "TradewindConsensus", "TradewindPeer",
+                .product(name: "Logging", package: "swift-log"),
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),

@@ -16,6 +16,9 @@ public enum GossipEnvelope: Sendable {
     case membership(MembershipMsg)
     case dissemination(DisseminationMsg)
     case parts(PartsMsg)
+    /// A message for one member only (agreement's votes and proposals, block and
+    /// transaction requests): the application decodes the payload.
+    case direct([UInt8])
 }
 
 extension MemberUpdate: WireEncodable where ID == TradewindWire.Address, Address == PeerEndpoint {
@@ -103,6 +106,8 @@ extension GossipEnvelope: WireCodable {
                 writer.writeVarint(22); writer.write(root); writer.writeUInt32(count); writer.writeUInt32(index)
                 writer.writeBytes(bytes); writer.writeArray(proof) { $0.write($1) }
             }
+        case let .direct(payload):
+            writer.writeVarint(30); writer.writeBytes(payload)
         }
     }
 
@@ -130,6 +135,7 @@ extension GossipEnvelope: WireCodable {
         case 22:
             self = .parts(.part(root: try reader.read(), count: try reader.readUInt32(), index: try reader.readUInt32(),
                                 bytes: try reader.readBytes(maxCount: 4096), proof: try Self.readIDs(&reader)))
+        case 30: self = .direct(try reader.readBytes(maxCount: Self.maxPayload))
         case let tag:
             throw .unknownTag(type: "GossipEnvelope", tag: tag)
         }

@@ -15,6 +15,8 @@ public final class GossipService: Sendable {
     public typealias Hooks = Dissemination<Address, SystemRandomNumberGenerator>.Hooks
     public typealias DeliveryHandler = @Sendable (_ topic: Topic, _ payload: [UInt8], _ from: Address?) -> Void
     public typealias ObjectHandler = @Sendable (_ root: Bytes32, _ tag: UInt64, _ object: [UInt8]) -> Void
+    /// Called on the event loop with a direct message's payload and its sender.
+    public typealias DirectHandler = @Sendable (_ payload: [UInt8], _ from: Address) -> Void
 
     public let transport: UDPTransport
     public let identity: Address
@@ -30,6 +32,7 @@ public final class GossipService: Sendable {
         var known: [Address: PeerEndpoint] = [:]
         let onDeliver: DeliveryHandler
         let onObject: ObjectHandler
+        var onDirect: DirectHandler?
         var timer: RepeatedTask?
         var decodeFailures = 0
 
@@ -116,6 +119,35 @@ public final class GossipService: Sendable {
         }.get()
     }
 
+    /// The event loop the gossip state (and anything sharing it) lives on.
+    public var eventLoop: EventLoop { transport.channel.eventLoop }
+
+    /// Sets where direct messages go; call on the event loop before traffic starts.
+    public func setDirectHandler(_ handler: @escaping DirectHandler) {
+        eventLoop.preconditionInEventLoop()
+        state.value.onDirect = handler
+    }
+
+    /// Sends `payload` to one member, on the event loop. Returns false when the
+    /// transport refused it (no route, or back-pressure).
+    @discardableResult
+    public func sendDirect(_ payload: [UInt8], to member: Address) -> Bool {
+        eventLoop.preconditionInEventLoop()
+        return transport.sendOnEventLoop(GossipEnvelope.direct(payload).wireEncoded, to: Ed25519.PublicKey(member.publicKey))
+    }
+
+    /// Members as the membership protocol sees them, on the event loop.
+    public var membersOnEventLoop: [Member<Address, PeerEndpoint>] {
+        eventLoop.preconditionInEventLoop()
+        return Array(state.value.membership.members.values)
+    }
+
+    /// Advertises this member's chain height, on the event loop.
+    public func setHeightOnEventLoop(_ height: UInt64) {
+        eventLoop.preconditionInEventLoop()
+        state.value.membership.setHeight(height)
+    }
+
     public func members() async -> [Member<Address, PeerEndpoint>] {
         let state = self.state
         return (try? await transport.channel.eventLoop.submit { Array(state.value.membership.members.values) }.get()) ?? []
@@ -151,6 +183,8 @@ public final class GossipService: Sendable {
             perform(state.dissemination.receive(message, from: sender, now: now))
         case let .parts(message):
             perform(state.parts.receive(message, from: sender, now: now))
+        case let .direct(payload):
+            state.onDirect?(payload, sender)
         }
     }
 
@@ -203,7 +237,7 @@ public final class GossipService: Sendable {
 
 extension SocketAddress {
     /// The address bytes in network order (4 for IPv4, 16 for IPv6).
-    var ipBytes: [UInt8]? {
+    public var ipBytes: [UInt8]? {
         switch self {
         case let .v4(address):
             return withUnsafeBytes(of: address.address.sin_addr.s_addr) { Array($0) }

@@ -11,7 +11,8 @@ public final class ChainStore: @unchecked Sendable {
     static let transactions = Table<Bytes32, [UInt8]>("transactions")
     static let receipts = Table<Bytes32, [UInt8]>("receipts")
     static let meta = Table<String, [UInt8]>("meta")
-    public static let tableNames = ["state", "blocks", "block_ids", "transactions", "receipts", "meta"]
+    static let certificates = Table<UInt64, [UInt8]>("certificates")
+    public static let tableNames = ["state", "blocks", "block_ids", "transactions", "receipts", "meta", "certificates"]
 
     public let environment: StoreEnvironment
 
@@ -80,34 +81,84 @@ public final class ChainStore: @unchecked Sendable {
             let execution = try ledger.validate(block, parentID: head.blockID, previousRoot: head.stateRoot,
                                                 view: TransactionStateView(transaction: txn),
                                                 verifySignatures: verifySignatures)
-            for write in execution.writes {
-                if let value = write.value {
-                    try txn.put(value, forKey: write.key.bytes, in: Self.state)
-                } else {
-                    try txn.delete(write.key.bytes, in: Self.state)
-                }
-            }
-            let blockID = header.id
-            try txn.put(block.wireEncoded, forKey: header.height, in: Self.blocks)
-            try txn.put(header.height, forKey: blockID, in: Self.blockIDs)
-            for (index, outcome) in execution.included.enumerated() {
-                var location = WireWriter()
-                location.writeVarint(header.height)
-                location.writeUInt32(UInt32(index))
-                try txn.put(location.bytes, forKey: outcome.id, in: Self.transactions)
-                let receipt = Receipt(transactionID: outcome.id, height: header.height, index: UInt32(index),
-                                      code: outcome.result.code.rawValue, message: outcome.result.message)
-                try txn.put(receipt.wireEncoded, forKey: outcome.id, in: Self.receipts)
-            }
-            try Self.putHead(Head(height: header.height, stateRoot: execution.stateRoot, blockID: blockID), txn)
+            try Self.write(block, execution: execution, txn)
             return execution
         }
+    }
+
+    /// Commits a block that consensus already validated (its execution computed
+    /// against this store's head), with its certificate, in one write transaction.
+    /// Refuses a block that does not extend the head: nothing is written then.
+    public func commit(_ block: Block, certificate: CommitCertificate, execution: Ledger.Execution) throws {
+        try environment.write { txn in
+            guard let head = try Self.readHead(txn) else { throw LedgerError.missingChainState }
+            guard block.header.height == head.height + 1, block.header.parentID == head.blockID else {
+                throw LedgerError.invalidBlock("block \(block.header.height) does not extend the head at \(head.height)")
+            }
+            try Self.write(block, execution: execution, txn)
+            try txn.put(certificate.wireEncoded, forKey: block.header.height, in: Self.certificates)
+        }
+    }
+
+    private static func write(_ block: Block, execution: Ledger.Execution, _ txn: WriteTransaction) throws {
+        let header = block.header
+        for write in execution.writes {
+            if let value = write.value {
+                try txn.put(value, forKey: write.key.bytes, in: Self.state)
+            } else {
+                try txn.delete(write.key.bytes, in: Self.state)
+            }
+        }
+        let blockID = header.id
+        try txn.put(block.wireEncoded, forKey: header.height, in: Self.blocks)
+        try txn.put(header.height, forKey: blockID, in: Self.blockIDs)
+        for (index, outcome) in execution.included.enumerated() {
+            var location = WireWriter()
+            location.writeVarint(header.height)
+            location.writeUInt32(UInt32(index))
+            try txn.put(location.bytes, forKey: outcome.id, in: Self.transactions)
+            let receipt = Receipt(transactionID: outcome.id, height: header.height, index: UInt32(index),
+                                  code: outcome.result.code.rawValue, message: outcome.result.message)
+            try txn.put(receipt.wireEncoded, forKey: outcome.id, in: Self.receipts)
+        }
+        try Self.putHead(Head(height: header.height, stateRoot: execution.stateRoot, blockID: blockID), txn)
     }
 
     public func block(at height: UInt64) throws -> Block? {
         try environment.read { txn in
             try txn.get(height, in: Self.blocks).map { try Block(wireEncoded: $0) }
         }
+    }
+
+    public func certificate(at height: UInt64) throws -> CommitCertificate? {
+        try environment.read { txn in
+            try txn.get(height, in: Self.certificates).map { try CommitCertificate(wireEncoded: $0) }
+        }
+    }
+
+    public func height(of blockID: Bytes32) throws -> UInt64? {
+        try environment.read { txn in try txn.get(blockID, in: Self.blockIDs) }
+    }
+
+    /// Where a committed transaction is: its block height and index.
+    public func location(of transaction: Bytes32) throws -> (height: UInt64, index: UInt32)? {
+        try environment.read { txn in
+            guard let bytes = try txn.get(transaction, in: Self.transactions) else { return nil }
+            var reader = WireReader(bytes)
+            let location = (try reader.readVarint(), try reader.readUInt32())
+            try reader.expectEnd()
+            return location
+        }
+    }
+
+    /// Consensus safety state (the last signed height, round, step and value):
+    /// written durably before any vote or proposal leaves the peer.
+    public func saveSignedState(_ bytes: [UInt8]) throws {
+        try environment.write { txn in try txn.put(bytes, forKey: "signed", in: Self.meta) }
+    }
+
+    public func signedState() throws -> [UInt8]? {
+        try environment.read { txn in try txn.get("signed", in: Self.meta) }
     }
 
     public func receipt(for transaction: Bytes32) throws -> Receipt? {
@@ -119,6 +170,19 @@ public final class ChainStore: @unchecked Sendable {
     /// Reads state records in one snapshot.
     public func withState<R>(_ body: (TransactionStateView<ReadTransaction>) throws -> R) throws -> R {
         try environment.read { txn in try body(TransactionStateView(transaction: txn)) }
+    }
+
+    /// State entries whose keys start with `prefix`, in key order, up to `limit`.
+    public func stateEntries(prefix: [UInt8], limit: Int = .max) throws -> [(key: StateKey, value: [UInt8])] {
+        try environment.read { txn in
+            var result: [(key: StateKey, value: [UInt8])] = []
+            try txn.forEach(in: Self.state, from: prefix) { key, value in
+                guard key.starts(with: prefix), result.count < limit else { return false }
+                result.append((StateKey(bytes: key), value))
+                return true
+            }
+            return result
+        }
     }
 
     /// Every state entry, in key order (for comparisons and exports).

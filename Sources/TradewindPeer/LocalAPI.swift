@@ -1,0 +1,220 @@
+import Foundation
+import Hummingbird
+import Logging
+import NIOCore
+import Prometheus
+import TradewindConsensus
+import TradewindCrypto
+import TradewindLedger
+import TradewindNoise
+import TradewindStore
+import TradewindWire
+
+/// The peer's local HTTP JSON API (docs/OPERATIONS.md lists every route). Reads come
+/// straight from LMDB snapshots; writes go through the consensus engine.
+public struct LocalAPI: Sendable {
+    let node: PeerNode
+    let registry = PrometheusCollectorRegistry()
+
+    public init(node: PeerNode) { self.node = node }
+
+    public func application(logger: Logger) -> some ApplicationProtocol {
+        let router = Router()
+        let api = self
+        router.get("status") { _, _ in await api.status() }
+        router.get("members") { _, _ in api.json(await api.node.members()) }
+        router.get("blocks") { request, _ in api.blocks(request) }
+        router.get("blocks/:id") { _, context in api.block(context.parameters.get("id") ?? "") }
+        router.get("transactions/:id") { _, context in await api.transaction(context.parameters.get("id") ?? "") }
+        router.post("transactions") { request, _ in await api.submit(request) }
+        router.get("accounts/:address") { _, context in api.account(context.parameters.get("address") ?? "") }
+        router.get("orders/:id") { _, context in api.order(context.parameters.get("id") ?? "") }
+        router.get("orders") { request, _ in api.orders(request) }
+        router.get("metrics") { _, _ in await api.metrics() }
+        let home = node.home
+        let configuration = node.configuration
+        return Application(
+            router: router,
+            configuration: .init(address: .hostname(configuration.api.host, port: configuration.api.port),
+                                 serverName: "tradewind/\(Release.version)"),
+            onServerRunning: { channel in
+                guard let address = channel.localAddress, let port = address.port else { return }
+                let host = address.ipAddress ?? configuration.api.host
+                let text = address.protocol == .inet6 ? "[\(host)]:\(port)" : "\(host):\(port)"
+                try? FileIO.writeSynced(Array((text + "\n").utf8), to: home.apiAddressFile, mode: 0o644)
+                logger.info("local API listening", metadata: ["address": "\(text)"])
+            },
+            logger: logger)
+    }
+
+    // MARK: Responses
+
+    func json(_ value: some Encodable, status: HTTPResponse.Status = .ok) -> Response {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.sortedKeys]
+        let data = (try? encoder.encode(value)) ?? Data("{}".utf8)
+        return Response(status: status, headers: [.contentType: "application/json"],
+                        body: .init(byteBuffer: ByteBuffer(bytes: data)))
+    }
+
+    func failure(_ status: HTTPResponse.Status, _ message: String) -> Response {
+        json(ErrorView(error: message), status: status)
+    }
+
+    // MARK: Routes
+
+    func status() async -> Response {
+        guard let status = await node.status() else { return failure(.serviceUnavailable, "the peer is shutting down") }
+        return json(status)
+    }
+
+    func blocks(_ request: Request) -> Response {
+        let query = request.uri.queryParameters
+        let limit = min(1000, max(1, query.get("limit").flatMap(Int.init) ?? 20))
+        do {
+            return json(try ChainReader(store: node.store).blocks(from: query.get("from").flatMap(UInt64.init), limit: limit))
+        } catch {
+            return failure(.internalServerError, "cannot read blocks: \(error)")
+        }
+    }
+
+    func block(_ reference: String) -> Response {
+        do {
+            switch try ChainReader(store: node.store).block(reference) {
+            case let .found(view): return json(view)
+            case let .notFound(message): return failure(.notFound, message)
+            case let .badRequest(message): return failure(.badRequest, message)
+            }
+        } catch {
+            return failure(.internalServerError, "cannot read the block: \(error)")
+        }
+    }
+
+    func transaction(_ reference: String) async -> Response {
+        guard let bytes = Hex.decode(reference), let id = Bytes32(bytes) else {
+            return failure(.badRequest, "'\(reference)' is not a 64-digit transaction id")
+        }
+        if let committed = try? ChainReader(store: node.store).committedTransaction(id) { return json(committed) }
+        let pending = await node.isPending(id)
+        return json(TransactionView(id: id.hex, status: pending ? "pending" : "unknown", sender: nil, sequence: nil,
+                                    kind: nil, receipt: nil), status: pending ? .ok : .notFound)
+    }
+
+    struct SubmitBody: Decodable {
+        /// The canonical encoding of the signed transaction, in hex.
+        var transaction: String
+    }
+
+    func submit(_ request: Request) async -> Response {
+        guard let buffer = try? await request.body.collect(upTo: 64 << 10) else {
+            return failure(.contentTooLarge, "the body exceeds 64 KiB")
+        }
+        guard let body = try? JSONDecoder().decode(SubmitBody.self, from: Data(buffer: buffer)) else {
+            return failure(.badRequest, "expected {\"transaction\": \"<hex of the signed transaction>\"}")
+        }
+        guard let bytes = Hex.decode(body.transaction) else { return failure(.badRequest, "the transaction is not hex") }
+        let transaction: Transaction
+        do {
+            transaction = try Transaction(wireEncoded: bytes)
+        } catch {
+            return failure(.badRequest, "the transaction does not decode: \(error)")
+        }
+        let id = transaction.id.hex
+        switch await node.submit(transaction) {
+        case let .accepted(accepted):
+            return json(SubmissionView(id: accepted.hex, accepted: true, code: 0, result: "accepted", message: "in the mempool"))
+        case let .rejected(result):
+            return json(SubmissionView(id: id, accepted: false, code: result.code.rawValue, result: result.code.name,
+                                       message: result.message), status: .unprocessableContent)
+        case let .mempool(admission):
+            let accepted = admission == .duplicate
+            return json(SubmissionView(id: id, accepted: accepted, code: nil, result: "\(admission)",
+                                       message: Self.describe(admission)), status: accepted ? .ok : .unprocessableContent)
+        case let .unavailable(reason):
+            return failure(.serviceUnavailable, reason)
+        }
+    }
+
+    static func describe(_ admission: Mempool.Admission) -> String {
+        switch admission {
+        case .added: return "in the mempool"
+        case .duplicate: return "already in the mempool"
+        case let .stale(sequence, next): return "sequence \(sequence) is used; the account's next is \(next)"
+        case let .sequenceTaken(sequence): return "another transaction with sequence \(sequence) is waiting"
+        case let .senderFull(cap): return "the sender already has \(cap) transactions waiting"
+        case .poolFull: return "the mempool is full"
+        }
+    }
+
+    func account(_ text: String) -> Response {
+        let address: Address
+        do { address = try Address(parsing: text) } catch { return failure(.badRequest, error.description) }
+        do {
+            return json(try ChainReader(store: node.store).account(address))
+        } catch {
+            return failure(.internalServerError, "cannot read account: \(error)")
+        }
+    }
+
+    func order(_ reference: String) -> Response {
+        guard let bytes = Hex.decode(reference), let id = Bytes32(bytes) else {
+            return failure(.badRequest, "'\(reference)' is not a 64-digit order id")
+        }
+        guard let order = try? ChainReader(store: node.store).order(id) else { return failure(.notFound, "no order \(reference)") }
+        return json(order)
+    }
+
+    func orders(_ request: Request) -> Response {
+        var account: Address?
+        if let text = request.uri.queryParameters.get("account") {
+            do { account = try Address(parsing: text) } catch { return failure(.badRequest, error.description) }
+        }
+        guard let orders = try? ChainReader(store: node.store).orders(account: account, limit: 1000) else {
+            return failure(.internalServerError, "cannot read orders")
+        }
+        return json(orders)
+    }
+
+    /// A gauge named tradewind_<name>[_<unit>].
+    func gauge(_ name: String, unit: String = "", labels: [(String, String)] = [], help: String) -> Gauge {
+        registry.makeGauge(descriptor: MetricNameDescriptor(namespace: "tradewind", metricName: name, unitName: unit,
+                                                            helpText: help),
+                           labels: labels)
+    }
+
+    func metrics() async -> Response {
+        guard let status = await node.status(), let metrics = await node.metrics() else {
+            return failure(.serviceUnavailable, "the peer is shutting down")
+        }
+        let counters = await node.gossip.transport.counters()
+        gauge("height", help: "committed height").set(Double(status.height))
+        gauge("round", help: "consensus round at the current height").set(Double(status.round))
+        gauge("mempool_transactions", help: "transactions waiting").set(Double(status.mempool))
+        gauge("members", help: "members not known dead").set(Double(status.members))
+        gauge("committed_transactions", help: "transactions committed since start")
+            .set(Double(status.committedTransactions))
+        gauge("transactions_per_second", help: "committed transactions per second since start")
+            .set(status.uptimeSeconds > 0 ? Double(status.committedTransactions) / status.uptimeSeconds : 0)
+        gauge("invalid_consensus_messages", help: "consensus messages dropped as invalid")
+            .set(Double(metrics.invalidMessages))
+        gauge("datagrams_received", help: "datagrams received").set(Double(counters.datagramsReceived))
+        gauge("datagrams_sent", help: "datagrams sent").set(Double(counters.datagramsSent))
+        for reason in TransportCounters.DropReason.allCases {
+            gauge("datagrams_dropped", labels: [("reason", reason.rawValue)], help: "datagrams dropped by reason")
+                .set(Double(counters[reason]))
+        }
+        let sorted = metrics.latencies.sorted()
+        for (label, quantile) in [("0.5", 0.5), ("0.99", 0.99)] where !sorted.isEmpty {
+            gauge("commit_latency", unit: "seconds", labels: [("quantile", label)], help: "submission to commit, for transactions submitted here")
+                .set(sorted[min(sorted.count - 1, Int(Double(sorted.count) * quantile))])
+        }
+        var buffer: [UInt8] = []
+        registry.emit(into: &buffer)
+        return Response(status: .ok, headers: [.contentType: "text/plain; version=0.0.4"],
+                        body: .init(byteBuffer: ByteBuffer(bytes: buffer)))
+    }
+}
+
+extension Array {
+    subscript(safe index: Int) -> Element? { indices.contains(index) ? self[index] : nil }
+}

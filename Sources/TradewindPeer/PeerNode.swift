@@ -1,0 +1,300 @@
+import Foundation
+import Logging
+import NIOCore
+import NIOPosix
+import TradewindConsensus
+import TradewindCrypto
+import TradewindGossip
+import TradewindLedger
+import TradewindNoise
+import TradewindStore
+import TradewindWire
+
+/// A running peer: the consensus engine over the LMDB store, on the event loop of
+/// its Noise/UDP transport (so engine, store writes and sends need no locks).
+/// The engine decides; this shell persists, sends and commits, in order.
+public final class PeerNode: Sendable {
+    public let home: PeerHome
+    public let configuration: PeerConfiguration
+    public let ledger: Ledger
+    public let store: ChainStore
+    public let gossip: GossipService
+    public let identity: Address
+    let state: NIOLoopBound<State>
+    let logger: Logger
+    let lock: HomeLock
+
+    final class State {
+        var engine: ConsensusEngine
+        var recipients: Set<Address>
+        var timer: RepeatedTask?
+        var submittedAt: [Bytes32: UInt64] = [:]
+        var latencies: [Double] = []
+        var committedTransactions: UInt64 = 0
+        var oversizeDrops: UInt64 = 0
+        var votesPersisted = 0
+        let crashAfterVotes: Int?
+        let started = DispatchTime.now().uptimeNanoseconds
+
+        init(engine: ConsensusEngine, recipients: Set<Address>, crashAfterVotes: Int?) {
+            self.engine = engine
+            self.recipients = recipients
+            self.crashAfterVotes = crashAfterVotes
+        }
+    }
+
+    /// Unix time in nanoseconds: block times come from the wall clock.
+    static var now: UInt64 {
+        var spec = timespec()
+        clock_gettime(CLOCK_REALTIME, &spec)
+        return UInt64(spec.tv_sec) * 1_000_000_000 + UInt64(spec.tv_nsec)
+    }
+
+    /// Opens the home (refusing if another process holds it), the store and the
+    /// transport, and starts agreement.
+    public static func start(home: PeerHome, passphrase: SecureBytes?, logger: Logger,
+                             group: EventLoopGroup? = nil) async throws -> PeerNode {
+        let lock = try HomeLock(home: home)
+        let configuration = try home.configuration().applyingEnvironment()
+        let genesis = try home.genesis()
+        let ledger: Ledger
+        do { ledger = try Ledger(genesis: genesis) } catch { throw PeerError.invalid(home.genesisFile, error.description) }
+        let networkKey = try home.networkKey()
+        let key = try KeyFile.read(home.nodeKeyFile, passphrase: passphrase)
+        try? FileManager.default.createDirectory(atPath: home.dataDirectory, withIntermediateDirectories: true)
+        let store = try ChainStore(directory: home.dataDirectory)
+        try store.initialize(ledger: ledger)
+
+        let head = try store.head()
+        let headBlock = try head.height > 0 ? store.block(at: head.height) : nil
+        let certificate = try head.height > 0 ? store.certificate(at: head.height) : nil
+        guard let chain = try store.withState({ try $0.chain() }) else { throw PeerError.startup("the store has no chain state") }
+        let signed = try store.signedState().map { try ConsensusEngine.decodeSignedState($0) }
+        let engineHead = ConsensusEngine.Head(
+            height: head.height, blockID: head.blockID, stateRoot: head.stateRoot,
+            time: headBlock?.header.time ?? genesis.genesisTime, certificate: certificate)
+        let engine = ConsensusEngine(ledger: ledger, key: key, me: key.publicKey.address, head: engineHead, chain: chain,
+                                     lastSigned: signed, now: Self.now)
+        let crashAfterVotes = ProcessInfo.processInfo.environment["TRADEWIND_CRASH_AFTER_PERSISTED_VOTES"].flatMap(Int.init)
+
+        var seeds: [(Address, PeerEndpoint)] = []
+        for peer in configuration.peers where peer.address.address != key.publicKey.address {
+            // Host names (container service names) are resolved once, at start.
+            guard let resolved = try? SocketAddress.makeAddressResolvingHost(peer.host, port: peer.port),
+                  let ip = resolved.ipBytes, let endpoint = PeerEndpoint(ip: ip, port: UInt16(clamping: peer.port)) else {
+                throw PeerError.invalid(home.configFile, "peer \(peer.name) has an unusable address \(peer.host):\(peer.port)")
+            }
+            seeds.append((peer.address.address, endpoint))
+        }
+        let role: MemberRole = chain.authorities.contains(key.publicKey.address) ? .authority : .participant
+        let gossip: GossipService
+        do {
+            gossip = try await GossipService.start(
+                identity: key, host: configuration.listen.host, port: configuration.listen.port, networkKey: networkKey,
+                networkID: ledger.networkID, role: role, seeds: seeds,
+                hooks: .init(id: { _, payload in Blake2b.hash256(payload) }, validate: { _, _ in .accept }),
+                group: group, onDeliver: { _, _, _ in })
+        } catch {
+            throw PeerError.startup("cannot listen on UDP \(configuration.listen.host):\(configuration.listen.port): \(error)")
+        }
+        let recipients = Set(seeds.map(\.0))
+        let node = try await gossip.eventLoop.submit {
+            let state = State(engine: engine, recipients: recipients, crashAfterVotes: crashAfterVotes)
+            return PeerNode(home: home, configuration: configuration, ledger: ledger, store: store, gossip: gossip,
+                            identity: key.publicKey.address, state: NIOLoopBound(state, eventLoop: gossip.eventLoop),
+                            logger: logger, lock: lock)
+        }.get()
+        try await gossip.eventLoop.submit {
+            gossip.setDirectHandler { payload, sender in node.receive(payload, from: sender) }
+            gossip.setHeightOnEventLoop(head.height)
+            let interval = TimeAmount.milliseconds(Int64(max(1, configuration.tickMilliseconds)))
+            node.state.value.timer = gossip.eventLoop.scheduleRepeatedTask(initialDelay: interval, delay: interval) { _ in
+                node.tick()
+            }
+        }.get()
+        logger.info("peer started", metadata: [
+            "name": "\(configuration.name)", "address": "\(key.publicKey.address)", "height": "\(head.height)",
+            "udp": "\(gossip.transport.localAddress)", "authority": "\(role == .authority)",
+        ])
+        return node
+    }
+
+    private init(home: PeerHome, configuration: PeerConfiguration, ledger: Ledger, store: ChainStore, gossip: GossipService,
+                 identity: Address, state: NIOLoopBound<State>, logger: Logger, lock: HomeLock) {
+        self.home = home
+        self.configuration = configuration
+        self.ledger = ledger
+        self.store = store
+        self.gossip = gossip
+        self.identity = identity
+        self.state = state
+        self.logger = logger
+        self.lock = lock
+    }
+
+    public func close() async {
+        let state = self.state
+        try? await gossip.eventLoop.submit { state.value.timer?.cancel() }.get()
+        await gossip.close()
+    }
+
+    // MARK: Operations (any thread)
+
+    /// Checks and admits a signed transaction; it then spreads to the mesh.
+    public func submit(_ transaction: Transaction) async -> ConsensusEngine.Submission {
+        let state = self.state
+        return (try? await gossip.eventLoop.submit {
+            let now = Self.now
+            let result: (ConsensusEngine.Submission, [ConsensusEngine.Action])
+            do {
+                result = try self.store.withState { view in state.value.engine.submit(transaction, now: now, state: view) }
+            } catch {
+                return .unavailable("cannot read the store: \(error)")
+            }
+            if case let .accepted(id) = result.0 { state.value.submittedAt[id] = DispatchTime.now().uptimeNanoseconds }
+            self.perform(result.1)
+            return result.0
+        }.get()) ?? .unavailable("the peer is shutting down")
+    }
+
+    public func isPending(_ id: Bytes32) async -> Bool {
+        let state = self.state
+        return (try? await gossip.eventLoop.submit { state.value.engine.mempool.contains(id) }.get()) ?? false
+    }
+
+    public func status() async -> StatusView? {
+        let state = self.state
+        let name = configuration.name
+        let identity = self.identity
+        let ledger = self.ledger
+        return try? await gossip.eventLoop.submit {
+            let engine = state.value.engine
+            let members = self.gossip.membersOnEventLoop.filter { $0.status != .dead }.count
+            return StatusView(
+                name: name, address: identity.description, version: Release.version, network: ledger.networkID.hex,
+                chain: ledger.genesis.chainName, height: engine.head.height, blockID: engine.head.blockID.hex,
+                stateRoot: engine.head.stateRoot.hex, blockTime: engine.head.time, round: engine.round,
+                step: engine.core.map { "\($0.step)" } ?? "following", authority: engine.isAuthority,
+                authorities: engine.validators.count, mempool: engine.mempool.count, members: members,
+                highestSeen: max(engine.highestSeen, engine.head.height),
+                uptimeSeconds: Double(DispatchTime.now().uptimeNanoseconds - state.value.started) / 1e9,
+                committedTransactions: state.value.committedTransactions,
+                assets: Dictionary(uniqueKeysWithValues: ledger.genesis.assets.map { ($0.code.rawValue, $0.decimals) }))
+        }.get()
+    }
+
+    public struct Metrics: Sendable {
+        public var latencies: [Double]
+        public var oversizeDrops: UInt64
+        public var invalidMessages: UInt64
+        public var evidence: UInt64
+    }
+
+    public func metrics() async -> Metrics? {
+        let state = self.state
+        return try? await gossip.eventLoop.submit {
+            Metrics(latencies: state.value.latencies, oversizeDrops: state.value.oversizeDrops,
+                    invalidMessages: state.value.engine.invalidMessages, evidence: state.value.engine.evidenceSeen)
+        }.get()
+    }
+
+    public func members() async -> [MemberView] {
+        let state = self.state
+        _ = state
+        return (try? await gossip.eventLoop.submit {
+            self.gossip.membersOnEventLoop.sorted { $0.id < $1.id }.map {
+                MemberView(address: $0.id.description, endpoint: "\($0.address.host):\($0.address.port)",
+                           status: "\($0.status)", incarnation: $0.incarnation, height: $0.height)
+            }
+        }.get()) ?? []
+    }
+
+    // MARK: On the event loop
+
+    private func receive(_ payload: [UInt8], from sender: Address) {
+        guard let message = try? ConsensusMessage(wireEncoded: payload) else { return }
+        let state = self.state.value
+        let now = Self.now
+        guard let actions = try? store.withState({ view in state.engine.receive(message, from: sender, now: now, state: view) }) else {
+            return
+        }
+        perform(actions)
+    }
+
+    private func tick() {
+        let state = self.state.value
+        // Every member the mesh knows is a recipient too, whatever its state.
+        for member in gossip.membersOnEventLoop { state.recipients.insert(member.id) }
+        let now = Self.now
+        guard let actions = try? store.withState({ view in state.engine.tick(now: now, state: view) }) else { return }
+        perform(actions)
+    }
+
+    private func perform(_ actions: [ConsensusEngine.Action]) {
+        let state = self.state.value
+        var committed = false
+        for action in actions {
+            switch action {
+            case let .persist(signed):
+                do {
+                    try store.saveSignedState(ConsensusEngine.encode(signed))
+                } catch {
+                    // Never sign what could not be made durable: stop the peer.
+                    logger.critical("cannot persist the consensus safety state; stopping", metadata: ["error": "\(error)"])
+                    exit(1)
+                }
+                if signed.step != .propose {
+                    state.votesPersisted += 1
+                    if let crashAfter = state.crashAfterVotes, state.votesPersisted >= crashAfter {
+                        // Test hook: die exactly between persisting a vote and sending it.
+                        logger.warning("crash point reached: vote persisted, not sent")
+                        kill(getpid(), SIGKILL)
+                    }
+                }
+            case let .broadcast(message):
+                let bytes = message.wireEncoded
+                for recipient in state.recipients where recipient != identity { send(bytes, to: recipient) }
+            case let .send(message, to):
+                send(message.wireEncoded, to: to)
+            case let .commit(block, certificate, execution):
+                do {
+                    try store.commit(block, certificate: certificate, execution: execution)
+                } catch {
+                    logger.critical("cannot commit block \(block.header.height); stopping", metadata: ["error": "\(error)"])
+                    exit(1)
+                }
+                committed = true
+                state.committedTransactions += UInt64(block.transactions.count)
+                let nowMonotonic = DispatchTime.now().uptimeNanoseconds
+                for outcome in execution.included {
+                    if let at = state.submittedAt.removeValue(forKey: outcome.id) {
+                        state.latencies.append(Double(nowMonotonic - at) / 1e9)
+                    }
+                }
+                if state.latencies.count > 10_000 { state.latencies.removeFirst(state.latencies.count - 10_000) }
+                gossip.setHeightOnEventLoop(block.header.height)
+                logger.debug("committed", metadata: [
+                    "height": "\(block.header.height)", "id": "\(block.header.id.hex.prefix(16))",
+                    "transactions": "\(block.transactions.count)", "round": "\(certificate.round)",
+                ])
+            case let .sendCommittedBlock(height, to):
+                if let block = try? store.block(at: height), let certificate = try? store.certificate(at: height) {
+                    send(ConsensusMessage.committedBlock(block, certificate).wireEncoded, to: to)
+                }
+            }
+        }
+        if committed {
+            if state.submittedAt.count > 100_000 { state.submittedAt.removeAll() }
+            let now = Self.now
+            if let more = try? store.withState({ view in state.engine.resume(now: now, state: view) }) { perform(more) }
+        }
+    }
+
+    private func send(_ bytes: [UInt8], to recipient: Address) {
+        guard bytes.count + 8 <= GossipEnvelope.maxPayload else {
+            state.value.oversizeDrops += 1
+            return
+        }
+        gossip.sendDirect(bytes, to: recipient)
+    }
+}

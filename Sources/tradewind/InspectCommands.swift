@@ -1,0 +1,221 @@
+import ArgumentParser
+import Foundation
+import TradewindLedger
+import TradewindPeer
+import TradewindStore
+import TradewindWire
+
+/// Which peer a command talks to, and how it prints.
+struct PeerAccess: ParsableArguments {
+    @Option(name: .long, help: "A peer's home: its running API (run/api.addr), or its store read directly when it is stopped.")
+    var home: String?
+
+    @Option(name: .long, help: "A running peer's API address, HOST:PORT (default: $TRADEWIND_API).")
+    var api: String?
+
+    @Flag(name: .long, help: "Print JSON (for scripts) instead of text.")
+    var json = false
+
+    func client() throws -> APIClient { try APIClient(api: api, home: home) }
+
+    /// The stopped peer's store, opened read-only, when --home names a home without a running API.
+    func offlineStore() throws -> ChainStore? {
+        guard api == nil, let home, PeerHome(home).apiAddress() == nil else { return nil }
+        let directory = PeerHome(home).dataDirectory
+        guard FileManager.default.fileExists(atPath: directory + "/data.mdb") else {
+            throw CLIError("\(home) has no store yet (no \(directory)/data.mdb) and no running peer")
+        }
+        do { return try ChainStore(directory: directory, options: .readOnly) } catch {
+            throw CLIError("cannot open \(directory) read-only: \(error)")
+        }
+    }
+
+    func print<T: Encodable>(_ value: T, text: (T) -> String) {
+        if json {
+            let encoder = JSONEncoder()
+            encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
+            Swift.print(String(decoding: (try? encoder.encode(value)) ?? Data(), as: UTF8.self))
+        } else {
+            Swift.print(text(value))
+        }
+    }
+}
+
+func shortHex(_ hex: String) -> String { hex.count > 16 ? String(hex.prefix(16)) + "…" : hex }
+
+struct StatusCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(commandName: "status", abstract: "Show a peer's height, round and mempool.")
+    @OptionGroup var access: PeerAccess
+
+    func run() throws {
+        if let store = try access.offlineStore() {
+            let head = try store.head()
+            access.print(["height": "\(head.height)", "blockID": head.blockID.hex, "stateRoot": head.stateRoot.hex,
+                          "running": "false"]) { _ in
+                "stopped peer: height \(head.height), block \(head.blockID.hex), state root \(head.stateRoot.hex)"
+            }
+            return
+        }
+        let client = try access.client()
+        let status = try client.decode(StatusView.self, try client.get("/status"))
+        access.print(status) { s in
+            """
+            \(s.name) (\(s.address)) tradewind \(s.version)
+            chain \(s.chain), network \(shortHex(s.network))
+            height \(s.height), block \(s.blockID), state root \(s.stateRoot)
+            round \(s.round) \(s.step)\(s.authority ? ", authority (1 of \(s.authorities))" : ", not an authority")
+            mempool \(s.mempool), members \(s.members), up \(Int(s.uptimeSeconds)) s, \(s.committedTransactions) transactions committed
+            """
+        }
+    }
+}
+
+struct MembersCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(commandName: "members", abstract: "List the mesh members a peer knows.")
+    @OptionGroup var access: PeerAccess
+
+    func run() throws {
+        let client = try access.client()
+        let members = try client.decode([MemberView].self, try client.get("/members"))
+        access.print(members) { list in
+            list.map { "\($0.address)  \($0.endpoint)  \($0.status)  height \($0.height)" }.joined(separator: "\n")
+        }
+    }
+}
+
+struct BlocksCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(commandName: "blocks", abstract: "List recent blocks.")
+    @OptionGroup var access: PeerAccess
+    @Option(name: .long, help: "First height to list (default: the last LIMIT blocks).") var from: UInt64?
+    @Option(name: .long, help: "How many blocks (at most 1000).") var limit: Int = 20
+
+    func validate() throws {
+        guard (1...1000).contains(limit) else { throw ValidationError("--limit must be 1 to 1000, got \(limit)") }
+    }
+
+    func run() throws {
+        let blocks: [BlockSummary]
+        if let store = try access.offlineStore() {
+            blocks = try ChainReader(store: store).blocks(from: from, limit: limit)
+        } else {
+            let client = try access.client()
+            var path = "/blocks?limit=\(limit)"
+            if let from { path += "&from=\(from)" }
+            blocks = try client.decode([BlockSummary].self, try client.get(path))
+        }
+        access.print(blocks) { list in
+            list.map { "\($0.height)  \($0.id)  \($0.transactions) tx  time \($0.time)" }.joined(separator: "\n")
+        }
+    }
+}
+
+struct BlockCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(commandName: "block", abstract: "Show one block by height or id.")
+    @OptionGroup var access: PeerAccess
+    @Argument(help: "A height, or a block id (64 hex digits).") var reference: String
+
+    func run() throws {
+        let block: BlockView
+        if let store = try access.offlineStore() {
+            switch try ChainReader(store: store).block(reference) {
+            case let .found(view): block = view
+            case let .notFound(message): throw CLIError(message)
+            case let .badRequest(message): throw ValidationError(message)
+            }
+        } else {
+            let client = try access.client()
+            block = try client.decode(BlockView.self, try client.get("/blocks/\(reference)"))
+        }
+        access.print(block) { b in
+            var lines = ["block \(b.height) \(b.id)", "time \(b.time), parent \(b.parentID)", "proposer \(b.proposer)",
+                         "state root \(b.stateRoot)", "\(b.transactions.count) transactions, \(b.evidence) evidence"]
+            if let next = b.nextAuthorities { lines.append("authority set from height \(b.height + 2): \(next.joined(separator: ", "))") }
+            if let certificate = b.certificate {
+                lines.append("certified in round \(certificate.round) by \(certificate.signers.count): \(certificate.signers.joined(separator: ", "))")
+            }
+            lines += b.transactions.map { "  tx \($0)" }
+            return lines.joined(separator: "\n")
+        }
+    }
+}
+
+struct TransactionCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(commandName: "tx", abstract: "Show a transaction's status and receipt.")
+    @OptionGroup var access: PeerAccess
+    @Argument(help: "The transaction id (64 hex digits).") var id: String
+
+    func run() throws {
+        guard let bytes = Hex.decode(id), let txID = Bytes32(bytes) else {
+            throw ValidationError("'\(id)' is not a 64-digit transaction id")
+        }
+        let view: TransactionView
+        if let store = try access.offlineStore() {
+            guard let committed = try ChainReader(store: store).committedTransaction(txID) else {
+                throw CLIError("transaction \(id) is not in this store")
+            }
+            view = committed
+        } else {
+            let client = try access.client()
+            let reply = try client.get("/transactions/\(id)")
+            guard reply.status != 404 else { throw CLIError("transaction \(id) is unknown to this peer") }
+            view = try client.decode(TransactionView.self, reply)
+        }
+        access.print(view) { t in
+            guard let receipt = t.receipt else { return "\(t.id): \(t.status)" }
+            return "\(t.id): committed in block \(receipt.height) (index \(receipt.index)): \(receipt.result) (\(receipt.code)): \(receipt.message)"
+        }
+    }
+}
+
+struct AccountCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(commandName: "account", abstract: "Show an account: balances, sequence, credit record.")
+    @OptionGroup var access: PeerAccess
+    @Argument(help: "The account's address (tw1…).") var address: String
+
+    func run() throws {
+        let parsed: Address
+        do { parsed = try Address(parsing: address) } catch { throw ValidationError(error.description) }
+        let view: AccountView
+        if let store = try access.offlineStore() {
+            view = try ChainReader(store: store).account(parsed)
+        } else {
+            let client = try access.client()
+            view = try client.decode(AccountView.self, try client.get("/accounts/\(parsed)"))
+        }
+        access.print(view) { a in
+            var lines = ["account \(a.address)\(a.exists ? "" : " (no account yet)")",
+                         "next sequence \(a.nextSequence)\(a.frozen ? ", FROZEN" : "")\(a.depositAuth ? ", deposit authorization on" : "")"]
+            for balance in a.balances {
+                lines.append("  \(balance.display) \(balance.asset)\(balance.held > 0 ? " (+\(Amount.format(balance.held, decimals: balance.decimals)) held)" : "")")
+            }
+            let c = a.credit
+            lines.append("credit: \(c.ordersAsBuyer) orders as buyer, \(c.ordersAsSeller) as seller; \(c.completed) completed, \(c.refunded) refunded, \(c.disputed) disputed (\(c.disputesWon) won, \(c.disputesLost) lost)")
+            if let merchant = a.merchant { lines.append("verified merchant \(merchant.name) (\(merchant.jurisdiction)) by \(merchant.attestedBy) at height \(merchant.height)") }
+            if a.offenses > 0 { lines.append("\(a.offenses) recorded consensus offences") }
+            return lines.joined(separator: "\n")
+        }
+    }
+}
+
+struct OrdersCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(commandName: "orders", abstract: "List orders, optionally of one account.")
+    @OptionGroup var access: PeerAccess
+    @Option(name: .long, help: "Only orders where this address is buyer, seller, carrier or arbiter.") var account: String?
+
+    func run() throws {
+        var parsed: Address?
+        if let account {
+            do { parsed = try Address(parsing: account) } catch { throw ValidationError(error.description) }
+        }
+        let orders: [OrderView]
+        if let store = try access.offlineStore() {
+            orders = try ChainReader(store: store).orders(account: parsed, limit: 1000)
+        } else {
+            let client = try access.client()
+            orders = try client.decode([OrderView].self, try client.get("/orders" + (parsed.map { "?account=\($0)" } ?? "")))
+        }
+        access.print(orders) { list in
+            list.map { "\($0.id)  \($0.state)  \($0.display) \($0.asset)  buyer \($0.buyer)  seller \($0.seller)" }.joined(separator: "\n")
+        }
+    }
+}

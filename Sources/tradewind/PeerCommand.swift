@@ -1,0 +1,87 @@
+import ArgumentParser
+import Foundation
+import Logging
+import ServiceLifecycle
+import TradewindCrypto
+import TradewindPeer
+
+/// `tradewind peer`: runs a peer until SIGINT or SIGTERM.
+struct PeerCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "peer",
+        abstract: "Run a peer on a home folder.",
+        discussion: """
+            Opens HOME (refusing if another process holds its lock), the store, the \
+            encrypted UDP transport and the local API, joins the mesh through the peers in \
+            config.json, takes part in agreement if this peer is an authority, and catches \
+            up when behind. SIGINT or SIGTERM shut it down gracefully. The API's address is \
+            written to HOME/run/api.addr once bound.
+            """)
+
+    @Option(name: .long, help: "The peer's home folder (from `tradewind init` or `tradewind testnet`).")
+    var home: String
+
+    @Option(name: .long, help: "Read the node key's passphrase from the first line of this file (encrypted keys only).")
+    var passwordFile: String?
+
+    @Option(name: .long, help: "Log level: trace, debug, info, notice, warning, error, critical (default: config.json's).")
+    var logLevel: String?
+
+    func run() async throws {
+        let peerHome = PeerHome(home)
+        let configuration = try peerHome.configuration()
+        let levelText = logLevel ?? configuration.logLevel
+        guard let level = Logger.Level(rawValue: levelText) else {
+            throw ValidationError("unknown log level '\(levelText)'")
+        }
+        LoggingSystem.bootstrap { label in
+            var handler = StreamLogHandler.standardError(label: label)
+            handler.logLevel = level
+            return handler
+        }
+        var logger = Logger(label: "tradewind.\(configuration.name)")
+        logger.logLevel = level
+        var passphrase: SecureBytes?
+        if let passwordFile { passphrase = try PassphraseSource.file(passwordFile) }
+        let node = try await PeerNode.start(home: peerHome, passphrase: passphrase, logger: logger)
+        let application = LocalAPI(node: node).application(logger: logger)
+        let group = ServiceGroup(configuration: .init(
+            services: [.init(service: application), .init(service: PeerService(node: node, logger: logger))],
+            gracefulShutdownSignals: [.sigterm, .sigint], logger: logger))
+        try await group.run()
+        try? FileManager.default.removeItem(atPath: peerHome.apiAddressFile)
+    }
+}
+
+/// Keeps the peer alive as a service until shutdown begins, then closes it.
+struct PeerService: Service {
+    let node: PeerNode
+    let logger: Logger
+
+    func run() async throws {
+        try? await gracefulShutdown()
+        logger.info("shutting down")
+        await node.close()
+    }
+}
+
+enum PassphraseSource {
+    static func file(_ path: String) throws -> SecureBytes {
+        var line: [UInt8]
+        do { line = try FileIO.read(path, limit: 64 << 10) } catch { throw CLIError("cannot read --password-file: \(error)") }
+        return try clean(&line)
+    }
+
+    static func stdin() throws -> SecureBytes {
+        var line = Array((readLine(strippingNewline: true) ?? "").utf8)
+        return try clean(&line)
+    }
+
+    private static func clean(_ line: inout [UInt8]) throws -> SecureBytes {
+        if let newline = line.firstIndex(of: 0x0a) { line.removeSubrange(newline...) }
+        if line.last == 0x0d { line.removeLast() }
+        defer { for index in line.indices { line[index] = 0 } }
+        guard !line.isEmpty else { throw CLIError("the passphrase is empty") }
+        return SecureBytes(copying: line)
+    }
+}

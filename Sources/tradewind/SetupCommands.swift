@@ -1,0 +1,253 @@
+import ArgumentParser
+import Foundation
+import TradewindCrypto
+import TradewindLedger
+import TradewindPeer
+import TradewindStore
+import TradewindWire
+
+/// `tradewind init`: one peer's home from a network's genesis and key.
+struct InitCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "init", abstract: "Create a peer's home from a genesis file and a network key.",
+        discussion: "Writes HOME/config.json with every default, copies the genesis and network key, and creates the node key (or imports --key).")
+
+    @Option(name: .long, help: "The home folder to create (must be empty or absent).") var home: String
+    @Option(name: .long, help: "The network's genesis.json.") var genesis: String
+    @Option(name: .long, help: "The network key file (64 hex digits).") var networkKey: String
+    @Option(name: .long, help: "This peer's name.") var name: String = "peer"
+    @Option(name: .long, help: "UDP address to listen on, HOST:PORT.") var listen: String = "0.0.0.0:26600"
+    @Option(name: .long, help: "Local API address, HOST:PORT (port 0 picks one).") var api: String = "127.0.0.1:0"
+    @Option(name: .long, help: "A peer to join through: NAME=ADDRESS@HOST:PORT (repeatable).") var peer: [String] = []
+    @Option(name: .long, help: "Use this key file as the node key instead of creating one.") var key: String?
+
+    func run() throws {
+        let peerHome = PeerHome(home)
+        if let contents = try? FileManager.default.contentsOfDirectory(atPath: home), !contents.isEmpty {
+            throw CLIError("\(home) is not empty; choose a new folder")
+        }
+        let genesisData: Data
+        do { genesisData = try Data(contentsOf: URL(fileURLWithPath: genesis)) } catch { throw CLIError("cannot read --genesis \(genesis)") }
+        let parsed: Genesis
+        do { parsed = try JSONDecoder().decode(Genesis.self, from: genesisData); try parsed.validate() } catch {
+            throw CLIError("\(genesis) is not a valid genesis: \(error)")
+        }
+        let keyText = String(decoding: (try? FileIO.read(networkKey, limit: 1024)) ?? [], as: UTF8.self)
+            .trimmingCharacters(in: .whitespacesAndNewlines)
+        guard Hex.decode(keyText)?.count == 32 else { throw CLIError("--network-key \(networkKey) must hold 64 hex digits") }
+        let peers = try peer.map(Self.parsePeer)
+        try FileManager.default.createDirectory(atPath: peerHome.keysDirectory, withIntermediateDirectories: true)
+        try FileIO.writeSynced(Array(genesisData), to: peerHome.genesisFile, mode: 0o644)
+        try FileIO.writeSynced(Array((keyText + "\n").utf8), to: peerHome.networkKeyFile, mode: 0o600)
+        let address: Address
+        if let key {
+            do { address = try KeyFile.address(key) } catch { throw CLIError(error.description) }
+            try FileIO.writeSynced(try FileIO.read(key, limit: 1 << 20), to: peerHome.nodeKeyFile, mode: 0o600)
+        } else {
+            let generated = Ed25519.PrivateKey.generate()
+            try KeyFile.writePlain(generated, to: peerHome.nodeKeyFile)
+            address = generated.publicKey.address
+        }
+        let configuration = PeerConfiguration(name: name, listen: try Self.endpoint(listen, "--listen"),
+                                              api: try Self.endpoint(api, "--api"), peers: peers)
+        try TestnetCommand.write(configuration, to: peerHome.configFile)
+        print("\(home): peer \(name), address \(address), network \(Ledger.networkIDHex(parsed))")
+    }
+
+    static func endpoint(_ text: String, _ option: String) throws -> PeerConfiguration.Endpoint {
+        guard let colon = text.lastIndex(of: ":"), let port = Int(text[text.index(after: colon)...]), (0...65535).contains(port),
+              colon > text.startIndex else {
+            throw ValidationError("\(option) '\(text)' must be HOST:PORT")
+        }
+        return .init(host: String(text[..<colon]), port: port)
+    }
+
+    static func parsePeer(_ text: String) throws -> PeerConfiguration.KnownPeer {
+        guard let equals = text.firstIndex(of: "="), let at = text.lastIndex(of: "@"), equals < at else {
+            throw ValidationError("--peer '\(text)' must be NAME=ADDRESS@HOST:PORT")
+        }
+        let address = try parseAddress(String(text[text.index(after: equals)..<at]), "--peer \(text)")
+        let endpoint = try endpoint(String(text[text.index(after: at)...]), "--peer")
+        return .init(name: String(text[..<equals]), address: address, host: endpoint.host, port: endpoint.port)
+    }
+}
+
+extension Ledger {
+    static func networkIDHex(_ genesis: Genesis) -> String { Blake2b.hash256(genesis.wireEncoded).hex }
+}
+
+/// `tradewind testnet`: a whole local network in one folder.
+struct TestnetCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "testnet", abstract: "Generate a test network: genesis, network key, one home per peer, wallets.",
+        discussion: """
+            Writes OUT/genesis.json (USD and EUR with 2 decimals, 1,000,000.00 of each to every \
+            participant, issued by authority-1), OUT/network.key, OUT/NAME/ (one home per peer: \
+            authority-1…N, then the participants) and OUT/wallets/NAME.key (each peer's key, \
+            plain, for the CLI's --from NAME). With --base-port P, peer i listens on UDP P+2i \
+            and serves its API on P+2i+1. Blocks every 200 ms when transactions wait, else a \
+            heartbeat every 250 ms.
+            """)
+
+    @Option(name: .long, help: "How many authorities (1 to 128).") var authorities: Int = 4
+    @Option(name: .long, help: "Participants: a number, or comma-separated names like exporter,importer,carrier,fx,arbiter.")
+    var participants: String = "0"
+    @Option(name: .long, help: "The folder to write (must be empty or absent).") var out: String
+    @Option(name: .long, help: "First port: peer i uses UDP P+2i and API P+2i+1.") var basePort: Int = 26600
+    @Option(name: .long, help: "Host every peer listens on and is reached at.") var host: String = "127.0.0.1"
+    @Option(name: .long, help: "Comma-separated host names or addresses, one per peer (containers, namespaces): peers listen on 0.0.0.0 and are reached at these.")
+    var hosts: String?
+    @Option(name: .long, help: "Chain name in the genesis.") var chainName: String = "tradewind-testnet"
+    @Flag(name: .long, help: "Also write OUT/docker-compose.yml (one service per peer; use with --hosts or the default service names).")
+    var docker = false
+
+    func validate() throws {
+        guard (1...Genesis.maxAuthorities).contains(authorities) else {
+            throw ValidationError("--authorities must be 1 to \(Genesis.maxAuthorities), got \(authorities)")
+        }
+        guard (1...65535).contains(basePort) else { throw ValidationError("--base-port must be 1 to 65535, got \(basePort)") }
+        _ = try participantNames()
+    }
+
+    func participantNames() throws -> [String] {
+        if let count = Int(participants) {
+            guard (0...1000).contains(count) else { throw ValidationError("--participants must be 0 to 1000, got \(count)") }
+            return (0..<count).map { "participant-\($0 + 1)" }
+        }
+        let names = participants.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }
+        for name in names where name.isEmpty || !name.allSatisfy({ $0.isLetter || $0.isNumber || $0 == "-" || $0 == "_" }) || name.hasPrefix("authority-") {
+            throw ValidationError("invalid participant name '\(name)': letters, digits, - and _, not starting with authority-")
+        }
+        guard Set(names).count == names.count else { throw ValidationError("participant names must be unique") }
+        return names
+    }
+
+    func run() throws {
+        if let contents = try? FileManager.default.contentsOfDirectory(atPath: out), !contents.isEmpty {
+            throw CLIError("\(out) is not empty; choose a new folder")
+        }
+        let names = (1...authorities).map { "authority-\($0)" } + (try participantNames())
+        var peerHosts = names.map { _ in host }
+        if let hosts {
+            peerHosts = hosts.split(separator: ",").map(String.init)
+            guard peerHosts.count == names.count else {
+                throw ValidationError("--hosts has \(peerHosts.count) entries for \(names.count) peers")
+            }
+        } else if docker {
+            peerHosts = names
+        }
+        guard basePort + 2 * names.count <= 65535 else { throw ValidationError("--base-port \(basePort) leaves too few ports for \(names.count) peers") }
+        let keys = names.map { _ in Ed25519.PrivateKey.generate() }
+        let authorityKeys = Array(keys.prefix(authorities))
+        let usd = AssetCode("USD")!, eur = AssetCode("EUR")!
+        let issuer = authorityKeys[0].publicKey.address
+        var balances: [Genesis.Balance] = []
+        for key in keys.dropFirst(authorities) {
+            balances.append(.init(account: key.publicKey.address, asset: usd, amount: 100_000_000))
+            balances.append(.init(account: key.publicKey.address, asset: eur, amount: 100_000_000))
+        }
+        var parameters = Genesis.Parameters()
+        parameters.blockIntervalMs = 200
+        parameters.heartbeatIntervalMs = 250
+        // Whole blocks travel as single transport messages for now (see docs/OPERATIONS.md).
+        parameters.maxBlockBytes = 48 << 10
+        parameters.disputeWindowMs = 60_000
+        parameters.arbitrationWindowMs = 120_000
+        let genesis = Genesis(
+            chainName: chainName, genesisTime: UInt64(Date().timeIntervalSince1970 * 1000),
+            authorities: authorityKeys.map(\.publicKey.address),
+            assets: [.init(code: usd, decimals: 2, issuer: issuer), .init(code: eur, decimals: 2, issuer: issuer)],
+            balances: balances, parameters: parameters)
+        try genesis.validate()
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
+        let genesisData = try encoder.encode(genesis)
+        var networkKey = [UInt8](repeating: 0, count: 32)
+        networkKey.withUnsafeMutableBytes { SecureRandom.fill($0) }
+        let keyText = Hex.encode(networkKey) + "\n"
+
+        try FileManager.default.createDirectory(atPath: out + "/wallets", withIntermediateDirectories: true)
+        try FileIO.writeSynced(Array(genesisData), to: out + "/genesis.json", mode: 0o644)
+        try FileIO.writeSynced(Array(keyText.utf8), to: out + "/network.key", mode: 0o600)
+        let listenHost = hosts != nil || docker ? "0.0.0.0" : host
+        let apiHost = docker ? "0.0.0.0" : "127.0.0.1"
+        for (index, name) in names.enumerated() {
+            let home = PeerHome(out + "/" + name)
+            try FileManager.default.createDirectory(atPath: home.keysDirectory, withIntermediateDirectories: true)
+            try FileIO.writeSynced(Array(genesisData), to: home.genesisFile, mode: 0o644)
+            try FileIO.writeSynced(Array(keyText.utf8), to: home.networkKeyFile, mode: 0o600)
+            try KeyFile.writePlain(keys[index], to: home.nodeKeyFile)
+            try KeyFile.writePlain(keys[index], to: out + "/wallets/\(name).key")
+            let peers = names.indices.filter { $0 != index }.map {
+                PeerConfiguration.KnownPeer(name: names[$0], address: keys[$0].publicKey.address, host: peerHosts[$0],
+                                            port: basePort + 2 * $0)
+            }
+            let configuration = PeerConfiguration(
+                name: name, listen: .init(host: listenHost, port: basePort + 2 * index),
+                api: .init(host: apiHost, port: basePort + 2 * index + 1), peers: peers)
+            try Self.write(configuration, to: home.configFile)
+        }
+        if docker {
+            try ComposeFile.write(names: names, basePort: basePort, to: out + "/docker-compose.yml")
+        }
+        print("testnet in \(out): \(authorities) authorities, \(names.count - authorities) participants, network \(Blake2b.hash256(genesis.wireEncoded).hex)")
+        for (index, name) in names.enumerated() {
+            print("  \(name)  \(keys[index].publicKey.address)  udp \(peerHosts[index]):\(basePort + 2 * index)  api \(apiHost):\(basePort + 2 * index + 1)")
+        }
+    }
+
+    static func write(_ configuration: PeerConfiguration, to path: String) throws {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
+        try FileIO.writeSynced(Array(try encoder.encode(configuration)) + [0x0a], to: path, mode: 0o644)
+    }
+}
+
+/// The compose file for a generated network: one service per peer, its home as a volume.
+enum ComposeFile {
+    static func write(names: [String], basePort: Int, to path: String) throws {
+        var lines = ["# Generated by `tradewind testnet --docker`; see docs/OPERATIONS.md.", "services:"]
+        for (index, name) in names.enumerated() {
+            let udp = basePort + 2 * index, api = basePort + 2 * index + 1
+            lines += [
+                "  \(name):",
+                "    image: tradewind:latest",
+                "    build:",
+                "      context: ..",
+                "      dockerfile: Docker/Dockerfile",
+                "    hostname: \(name)",
+                "    command: [\"peer\", \"--home\", \"/home/tradewind/peer\"]",
+                "    volumes:",
+                "      - ./\(name):/home/tradewind/peer",
+                "    ports:",
+                "      - \"\(udp):\(udp)/udp\"",
+                "      - \"127.0.0.1:\(api):\(api)\"",
+                "    healthcheck:",
+                "      test: [\"CMD\", \"tradewind\", \"status\", \"--home\", \"/home/tradewind/peer\"]",
+                "      interval: 10s",
+                "      timeout: 5s",
+                "      retries: 3",
+                "    restart: unless-stopped",
+            ]
+        }
+        try FileIO.writeSynced(Array((lines.joined(separator: "\n") + "\n").utf8), to: path, mode: 0o644)
+    }
+}
+
+/// `tradewind backup`: a consistent copy of a (running) peer's store.
+struct BackupCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "backup", abstract: "Copy a peer's store consistently, also while it runs (LMDB's live copy).")
+    @Option(name: .long, help: "The peer's home.") var home: String
+    @Option(name: .long, help: "The file to write (must not exist).") var out: String
+
+    func run() throws {
+        guard !FileManager.default.fileExists(atPath: out) else { throw CLIError("\(out) already exists") }
+        let directory = PeerHome(home).dataDirectory
+        guard FileManager.default.fileExists(atPath: directory + "/data.mdb") else { throw CLIError("\(home) has no store (\(directory)/data.mdb)") }
+        let store = try ChainStore(directory: directory, options: .readOnly)
+        try store.environment.copy(toFile: out)
+        let head = try store.head()
+        print("backed up \(home) at height \(head.height) (block \(head.blockID.hex)) to \(out)")
+    }
+}

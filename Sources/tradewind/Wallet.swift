@@ -1,0 +1,131 @@
+import ArgumentParser
+import Foundation
+import TradewindCrypto
+import TradewindPeer
+import TradewindWire
+
+/// Where wallets live and how their passphrases are given.
+struct WalletOptions: ParsableArguments {
+    @Option(name: .long, help: "Folder of wallet key files, NAME.key (default: $TRADEWIND_WALLETS, else ./wallets).")
+    var wallets: String?
+
+    @Option(name: .long, help: "Read the wallet passphrase from the first line of this file.")
+    var passwordFile: String?
+
+    @Flag(name: .long, help: "Read the wallet passphrase from the first line of standard input.")
+    var passwordStdin = false
+
+    var directory: String { wallets ?? ProcessInfo.processInfo.environment["TRADEWIND_WALLETS"] ?? "wallets" }
+
+    func path(_ name: String) throws -> String {
+        guard !name.isEmpty, name.count <= 64, name.allSatisfy({ $0.isLetter || $0.isNumber || $0 == "-" || $0 == "_" }) else {
+            throw ValidationError("invalid wallet name '\(name)': use letters, digits, - and _ (at most 64)")
+        }
+        return directory + "/" + name + ".key"
+    }
+
+    /// The passphrase from --password-file or --password-stdin, or nil if neither was given.
+    func passphrase() throws -> SecureBytes? {
+        if let passwordFile { return try PassphraseSource.file(passwordFile) }
+        if passwordStdin { return try PassphraseSource.stdin() }
+        return nil
+    }
+
+    func key(_ name: String) throws -> Ed25519.PrivateKey {
+        let file = try path(name)
+        guard FileManager.default.fileExists(atPath: file) else {
+            throw CLIError("no wallet '\(name)' in \(directory) (\(file) does not exist); see `tradewind wallet list`")
+        }
+        let passphrase = KeyFile.isEncrypted(file) ? try passphrase() : nil
+        if KeyFile.isEncrypted(file) && passphrase == nil {
+            throw CLIError("wallet '\(name)' is encrypted: give its passphrase with --password-file or --password-stdin")
+        }
+        do { return try KeyFile.read(file, passphrase: passphrase) } catch { throw CLIError(error.description) }
+    }
+}
+
+struct WalletCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "wallet", abstract: "Create, list, show, import and export wallet keys.",
+        subcommands: [New.self, List.self, Show.self, Import.self, Export.self])
+
+    struct New: ParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "Create a wallet (encrypted if a passphrase is given).")
+        @OptionGroup var options: WalletOptions
+        @Argument(help: "The wallet's name.") var name: String
+
+        func run() throws {
+            let file = try options.path(name)
+            guard !FileManager.default.fileExists(atPath: file) else { throw CLIError("wallet '\(name)' already exists at \(file)") }
+            try FileManager.default.createDirectory(atPath: options.directory, withIntermediateDirectories: true)
+            let key = Ed25519.PrivateKey.generate()
+            if let passphrase = try options.passphrase() {
+                try Keystore.write(key: key, passphrase: passphrase, to: file)
+            } else {
+                try KeyFile.writePlain(key, to: file)
+            }
+            print("\(name) \(key.publicKey.address)")
+        }
+    }
+
+    struct List: ParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "List wallets and their addresses.")
+        @OptionGroup var options: WalletOptions
+
+        func run() throws {
+            let names = ((try? FileManager.default.contentsOfDirectory(atPath: options.directory)) ?? [])
+                .filter { $0.hasSuffix(".key") }.sorted()
+            guard !names.isEmpty else { throw CLIError("no wallets in \(options.directory)") }
+            for file in names {
+                let name = String(file.dropLast(4))
+                let address = (try? KeyFile.address(options.directory + "/" + file)).map(\.description) ?? "(unreadable)"
+                let encrypted = KeyFile.isEncrypted(options.directory + "/" + file) ? "  encrypted" : ""
+                print("\(name)  \(address)\(encrypted)")
+            }
+        }
+    }
+
+    struct Show: ParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "Print a wallet's address (no passphrase needed).")
+        @OptionGroup var options: WalletOptions
+        @Argument(help: "The wallet's name.") var name: String
+
+        func run() throws {
+            do { print(try KeyFile.address(try options.path(name))) } catch let error as PeerError {
+                throw CLIError(error.description)
+            }
+        }
+    }
+
+    struct Import: ParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "Import a key file (plain or encrypted) as a named wallet.")
+        @OptionGroup var options: WalletOptions
+        @Argument(help: "The wallet's name.") var name: String
+        @Argument(help: "The key file to import.") var file: String
+
+        func run() throws {
+            let target = try options.path(name)
+            guard !FileManager.default.fileExists(atPath: target) else { throw CLIError("wallet '\(name)' already exists") }
+            let address: Address
+            do { address = try KeyFile.address(file) } catch { throw CLIError(error.description) }
+            try FileManager.default.createDirectory(atPath: options.directory, withIntermediateDirectories: true)
+            let bytes = try FileIO.read(file, limit: 1 << 20)
+            try FileIO.writeSynced(bytes, to: target, mode: 0o600)
+            print("\(name) \(address)")
+        }
+    }
+
+    struct Export: ParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "Copy a wallet's key file (as stored: encrypted stays encrypted).")
+        @OptionGroup var options: WalletOptions
+        @Argument(help: "The wallet's name.") var name: String
+        @Option(name: .long, help: "Where to write the copy (must not exist).") var out: String
+
+        func run() throws {
+            guard !FileManager.default.fileExists(atPath: out) else { throw CLIError("\(out) already exists") }
+            let bytes = try FileIO.read(try options.path(name), limit: 1 << 20)
+            try FileIO.writeSynced(bytes, to: out, mode: 0o600)
+            print(out)
+        }
+    }
+}
