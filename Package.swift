@@ -132,7 +132,7 @@ let package = Package(
         .testTarget(
             name: "TradewindPeerTests",
             dependencies: [
-                "TradewindPeer", "TradewindGossip", "TradewindCrypto", "TradewindWire",
+                "TradewindPeer", "TradewindGossip", "TradewindCrypto", "TradewindWire", "TradewindTestSupport", "tradewind",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
             ]

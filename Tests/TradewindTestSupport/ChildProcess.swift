@@ -9,12 +9,41 @@ public final class ChildProcess {
     private var buffer: [UInt8] = []
     private var finished = false
 
-    /// Starts `executable` (a product of this package) with `arguments`.
-    public init(executable: String, arguments: [String]) throws {
+    /// Starts `executable` (a product of this package) with `arguments`; standard
+    /// error goes to `errorLog` if given (else it is inherited).
+    public init(executable: String, arguments: [String], environment: [String: String] = [:],
+                errorLog: String? = nil) throws {
         process.executableURL = Self.buildDirectory.appendingPathComponent(executable)
         process.arguments = arguments
         process.standardOutput = output
+        if !environment.isEmpty {
+            process.environment = ProcessInfo.processInfo.environment.merging(environment) { _, new in new }
+        }
+        if let errorLog {
+            _ = FileManager.default.createFile(atPath: errorLog, contents: nil)
+            process.standardError = FileHandle(forWritingAtPath: errorLog)
+        }
         try process.run()
+    }
+
+    /// Runs `executable` to completion; returns its exit status, standard output and
+    /// standard error (for short outputs: error is read after output).
+    public static func run(_ executable: String, _ arguments: [String],
+                           environment: [String: String] = [:]) throws -> (status: Int32, output: String, error: String) {
+        let process = Process()
+        process.executableURL = buildDirectory.appendingPathComponent(executable)
+        process.arguments = arguments
+        if !environment.isEmpty {
+            process.environment = ProcessInfo.processInfo.environment.merging(environment) { _, new in new }
+        }
+        let output = Pipe(), error = Pipe()
+        process.standardOutput = output
+        process.standardError = error
+        try process.run()
+        let out = output.fileHandleForReading.readDataToEndOfFile()
+        let err = error.fileHandleForReading.readDataToEndOfFile()
+        process.waitUntilExit()
+        return (process.terminationStatus, String(decoding: out, as: UTF8.self), String(decoding: err, as: UTF8.self))
     }
 
     /// The folder holding this test binary and the package's executables.
