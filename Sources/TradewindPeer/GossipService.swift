@@ -57,6 +57,7 @@ public final class GossipService: Sendable {
     public static func start(
         identity: Ed25519.PrivateKey, host: String = "127.0.0.1", port: Int = 0, networkKey: SecureBytes,
         networkID: Bytes32, role: MemberRole, seeds: [(Address, PeerEndpoint)], hooks: Hooks,
+        advertise: PeerEndpoint? = nil,
         group: EventLoopGroup? = nil, transportConfiguration: TransportConfiguration = .init(),
         onDeliver: @escaping DeliveryHandler, onObject: @escaping ObjectHandler = { _, _, _ in }
     ) async throws -> GossipService {
@@ -66,8 +67,9 @@ public final class GossipService: Sendable {
             configuration: transportConfiguration, group: group) { message, from in
             router.target?(message, from)
         }
+        // A socket bound to the unspecified address is advertised by its configured address.
         guard let ip = transport.localAddress.ipBytes, let boundPort = transport.localAddress.port,
-              let endpoint = PeerEndpoint(ip: ip, port: UInt16(boundPort)) else {
+              let endpoint = advertise ?? PeerEndpoint(ip: ip, port: UInt16(boundPort)) else {
             await transport.close()
             throw TransportError.notBound
         }
@@ -204,7 +206,8 @@ public final class GossipService: Sendable {
     }
 
     private func learn(_ address: Address, at endpoint: PeerEndpoint) {
-        guard address != identity, let socket = endpoint.socketAddress else { return }
+        // An unspecified address (0.0.0.0 or ::) is no way to reach anyone.
+        guard address != identity, !endpoint.ip.allSatisfy({ $0 == 0 }), let socket = endpoint.socketAddress else { return }
         state.value.known[address] = endpoint
         try? transport.addPeerOnEventLoop(Ed25519.PublicKey(address.publicKey), at: socket)
     }

@@ -89,6 +89,8 @@ public struct PeerConfiguration: Codable, Sendable, Equatable {
     public var name: String
     /// UDP address for the mesh (Noise over UDP).
     public var listen: Endpoint
+    /// The address other peers reach this one at, when `listen` is 0.0.0.0 (or behind NAT).
+    public var advertise: Endpoint?
     /// The local HTTP API; keep it on 127.0.0.1 unless a firewall guards it.
     public var api: Endpoint
     /// Peers to join through; the mesh's membership finds the rest.
@@ -98,10 +100,11 @@ public struct PeerConfiguration: Codable, Sendable, Equatable {
     /// How often the consensus engine is ticked, in milliseconds.
     public var tickMilliseconds: Int
 
-    public init(name: String, listen: Endpoint, api: Endpoint, peers: [KnownPeer], logLevel: String = "info",
-                tickMilliseconds: Int = 10) {
+    public init(name: String, listen: Endpoint, advertise: Endpoint? = nil, api: Endpoint, peers: [KnownPeer],
+                logLevel: String = "info", tickMilliseconds: Int = 10) {
         self.name = name
         self.listen = listen
+        self.advertise = advertise
         self.api = api
         self.peers = peers
         self.logLevel = logLevel
@@ -115,6 +118,9 @@ public struct PeerConfiguration: Codable, Sendable, Equatable {
         if let port = environment["TRADEWIND_LISTEN_PORT"].flatMap(Int.init) { copy.listen.port = port }
         if let host = environment["TRADEWIND_API_HOST"] { copy.api.host = host }
         if let port = environment["TRADEWIND_API_PORT"].flatMap(Int.init) { copy.api.port = port }
+        if let host = environment["TRADEWIND_ADVERTISE_HOST"] {
+            copy.advertise = Endpoint(host: host, port: copy.advertise?.port ?? copy.listen.port)
+        }
         return copy
     }
 }

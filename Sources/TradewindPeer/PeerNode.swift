@@ -87,12 +87,21 @@ public final class PeerNode: Sendable {
             seeds.append((peer.address.address, endpoint))
         }
         let role: MemberRole = chain.authorities.contains(key.publicKey.address) ? .authority : .participant
+        var advertise: PeerEndpoint?
+        if let advertised = configuration.advertise {
+            guard let resolved = try? SocketAddress.makeAddressResolvingHost(advertised.host, port: advertised.port),
+                  let ip = resolved.ipBytes, let endpoint = PeerEndpoint(ip: ip, port: UInt16(clamping: advertised.port)) else {
+                throw PeerError.invalid(home.configFile, "advertise address \(advertised.host):\(advertised.port) does not resolve")
+            }
+            advertise = endpoint
+        }
         let gossip: GossipService
         do {
             gossip = try await GossipService.start(
                 identity: key, host: configuration.listen.host, port: configuration.listen.port, networkKey: networkKey,
                 networkID: ledger.networkID, role: role, seeds: seeds,
                 hooks: .init(id: { _, payload in Blake2b.hash256(payload) }, validate: { _, _ in .accept }),
+                advertise: advertise,
                 group: group, onDeliver: { _, _, _ in })
         } catch {
             throw PeerError.startup("cannot listen on UDP \(configuration.listen.host):\(configuration.listen.port): \(error)")

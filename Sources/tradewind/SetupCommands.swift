@@ -19,6 +19,7 @@ struct InitCommand: ParsableCommand {
     @Option(name: .long, help: "UDP address to listen on, HOST:PORT.") var listen: String = "0.0.0.0:26600"
     @Option(name: .long, help: "Local API address, HOST:PORT (port 0 picks one).") var api: String = "127.0.0.1:0"
     @Option(name: .long, help: "A peer to join through: NAME=ADDRESS@HOST:PORT (repeatable).") var peer: [String] = []
+    @Option(name: .long, help: "The address others reach this peer at, HOST:PORT (needed when --listen is 0.0.0.0).") var advertise: String?
     @Option(name: .long, help: "Use this key file as the node key instead of creating one.") var key: String?
 
     func run() throws {
@@ -49,6 +50,7 @@ struct InitCommand: ParsableCommand {
             address = generated.publicKey.address
         }
         let configuration = PeerConfiguration(name: name, listen: try Self.endpoint(listen, "--listen"),
+                                              advertise: try advertise.map { try Self.endpoint($0, "--advertise") },
                                               api: try Self.endpoint(api, "--api"), peers: peers)
         try TestnetCommand.write(configuration, to: peerHome.configFile)
         print("\(home): peer \(name), address \(address), network \(Ledger.networkIDHex(parsed))")
@@ -182,8 +184,10 @@ struct TestnetCommand: ParsableCommand {
                 PeerConfiguration.KnownPeer(name: names[$0], address: keys[$0].publicKey.address, host: peerHosts[$0],
                                             port: basePort + 2 * $0)
             }
+            let listen = PeerConfiguration.Endpoint(host: listenHost, port: basePort + 2 * index)
             let configuration = PeerConfiguration(
-                name: name, listen: .init(host: listenHost, port: basePort + 2 * index),
+                name: name, listen: listen,
+                advertise: listenHost == "0.0.0.0" ? .init(host: peerHosts[index], port: listen.port) : nil,
                 api: .init(host: apiHost, port: basePort + 2 * index + 1), peers: peers)
             try Self.write(configuration, to: home.configFile)
         }
