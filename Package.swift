@@ -47,6 +47,7 @@ let package = Package(
                 "TradewindTransport", "TradewindGossip", "TradewindNoise", "TradewindCrypto", "TradewindWire",
                 "TradewindConsensus", "TradewindLedger", "TradewindStore",
                 .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "Prometheus", package: "swift-prometheus"),

@@ -37,7 +37,7 @@ extension ConsensusEngine {
         case let .evidence(evidence):
             receive(evidence, state: state, into: &actions)
         case let .transactions(transactions):
-            for transaction in transactions { accept(transaction, state: state, into: &actions) }
+            for transaction in transactions { accept(transaction, verified: false, state: state, into: &actions) }
         case let .transactionRequest(requestHeight, ids):
             guard requestHeight == height else { return actions }
             let found = ids.prefix(ConsensusMessage.maxTransactionsPerMessage).compactMap { body(of: $0) }
@@ -51,12 +51,14 @@ extension ConsensusEngine {
     }
 
     /// A transaction a client handed to this peer: checked against the committed
-    /// state, admitted to the mempool and relayed.
-    public mutating func submit(_ transaction: Transaction, now: UInt64, state: some StateView) -> (Submission, [Action]) {
+    /// state, admitted to the mempool and relayed. `verified` says the shell already
+    /// checked its signature (on another core).
+    public mutating func submit(_ transaction: Transaction, verified: Bool = false, now: UInt64,
+                                state: some StateView) -> (Submission, [Action]) {
         self.now = max(self.now, now)
         var actions: [Action] = []
         resumeIfNeeded(state: state, into: &actions)
-        let submission = admit(transaction, verifySignature: true, state: state)
+        let submission = admit(transaction, verifySignature: !verified, state: state)
         if case .accepted = submission { actions.append(.broadcast(.transactions([transaction]))) }
         return (submission, actions)
     }
@@ -81,7 +83,7 @@ extension ConsensusEngine {
         let result: TransactionResult
         do {
             // Signature first (check verifies it): a forged transaction never reaches the pool.
-            result = try ledger.check(transaction, view: state, at: context)
+            result = try ledger.check(transaction, view: state, at: context, verifySignature: verifySignature)
         } catch {
             return .unavailable("committed state unreadable: \(error)")
         }
@@ -91,12 +93,22 @@ extension ConsensusEngine {
         return admission == .added ? .accepted(id) : .mempool(admission)
     }
 
+    /// Transactions from the network whose signatures the shell already verified
+    /// (on all cores, once each): fill waiting proposals, then go to the mempool.
+    public mutating func receive(verified transactions: [Transaction], now: UInt64, state: some StateView) -> [Action] {
+        self.now = max(self.now, now)
+        var actions: [Action] = []
+        resumeIfNeeded(state: state, into: &actions)
+        for transaction in transactions { accept(transaction, verified: true, state: state, into: &actions) }
+        return actions
+    }
+
     /// A transaction from the network: fills waiting proposals, then goes to the mempool.
-    mutating func accept(_ transaction: Transaction, state: some StateView, into actions: inout [Action]) {
+    mutating func accept(_ transaction: Transaction, verified: Bool, state: some StateView, into actions: inout [Action]) {
         let id = transaction.id
         let needed = candidates.contains { $0.value.missing.contains(id) }
         if !needed && mempool.contains(id) { return }
-        guard transaction.hasValidSignature(network: network) else {
+        guard verified || transaction.hasValidSignature(network: network) else {
             invalidMessages += 1
             return
         }

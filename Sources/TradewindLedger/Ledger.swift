@@ -170,12 +170,14 @@ public struct Ledger: Sendable {
 
     /// Whether `transaction` could be applied on top of `view` in the next block
     /// (for mempool admission): its result, as far as it can be known now.
-    public func check(_ transaction: Transaction, view: some StateView, at context: BlockContext) throws(LedgerError) -> TransactionResult {
+    public func check(_ transaction: Transaction, view: some StateView, at context: BlockContext,
+                      verifySignature: Bool = true) throws(LedgerError) -> TransactionResult {
         var state = StateOverlay(base: view)
         guard let chain = try state.record(.chain, as: ChainState.self) else { throw .missingChainState }
         let encoded = transaction.wireEncoded
         var step = Step(ledger: self, context: context, chain: chain)
-        return try step.run(transaction, id: Blake2b.hash256(encoded), size: encoded.count, verifySignature: true, state: &state)
+        return try step.run(transaction, id: Blake2b.hash256(encoded), size: encoded.count, verifySignature: verifySignature,
+                            state: &state)
     }
 }
 

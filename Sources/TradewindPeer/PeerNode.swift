@@ -23,6 +23,7 @@ public final class PeerNode: Sendable {
     let state: NIOLoopBound<State>
     let logger: Logger
     let lock: HomeLock
+    let verifier: SignatureVerifier
 
     final class State {
         var engine: ConsensusEngine
@@ -111,7 +112,7 @@ public final class PeerNode: Sendable {
             let state = State(engine: engine, recipients: recipients, crashAfterVotes: crashAfterVotes)
             return PeerNode(home: home, configuration: configuration, ledger: ledger, store: store, gossip: gossip,
                             identity: key.publicKey.address, state: NIOLoopBound(state, eventLoop: gossip.eventLoop),
-                            logger: logger, lock: lock)
+                            logger: logger, lock: lock, verifier: SignatureVerifier(network: ledger.networkID))
         }.get()
         try await gossip.eventLoop.submit {
             gossip.setDirectHandler { payload, sender in node.receive(payload, from: sender) }
@@ -129,7 +130,7 @@ public final class PeerNode: Sendable {
     }
 
     private init(home: PeerHome, configuration: PeerConfiguration, ledger: Ledger, store: ChainStore, gossip: GossipService,
-                 identity: Address, state: NIOLoopBound<State>, logger: Logger, lock: HomeLock) {
+                 identity: Address, state: NIOLoopBound<State>, logger: Logger, lock: HomeLock, verifier: SignatureVerifier) {
         self.home = home
         self.configuration = configuration
         self.ledger = ledger
@@ -139,24 +140,30 @@ public final class PeerNode: Sendable {
         self.state = state
         self.logger = logger
         self.lock = lock
+        self.verifier = verifier
     }
 
     public func close() async {
         let state = self.state
         try? await gossip.eventLoop.submit { state.value.timer?.cancel() }.get()
         await gossip.close()
+        await verifier.shutdown()
     }
 
     // MARK: Operations (any thread)
 
-    /// Checks and admits a signed transaction; it then spreads to the mesh.
+    /// Checks and admits a signed transaction (its signature on the verifier's
+    /// threads); it then spreads to the mesh.
     public func submit(_ transaction: Transaction) async -> ConsensusEngine.Submission {
         let state = self.state
+        let verified = (try? await verifier.verify([transaction], on: gossip.eventLoop).get())?.isEmpty == false
         return (try? await gossip.eventLoop.submit {
             let now = Self.now
             let result: (ConsensusEngine.Submission, [ConsensusEngine.Action])
             do {
-                result = try self.store.withState { view in state.value.engine.submit(transaction, now: now, state: view) }
+                result = try self.store.withState { view in
+                    state.value.engine.submit(transaction, verified: verified, now: now, state: view)
+                }
             } catch {
                 return .unavailable("cannot read the store: \(error)")
             }
@@ -222,6 +229,18 @@ public final class PeerNode: Sendable {
 
     private func receive(_ payload: [UInt8], from sender: Address) {
         guard let message = try? ConsensusMessage(wireEncoded: payload) else { return }
+        if case let .transactions(transactions) = message {
+            // Signatures are checked on all cores; the engine gets only good ones.
+            verifier.verify(transactions, on: gossip.eventLoop).whenSuccess { verified in
+                guard !verified.isEmpty else { return }
+                let state = self.state.value
+                let now = Self.now
+                if let actions = try? self.store.withState({ view in state.engine.receive(verified: verified, now: now, state: view) }) {
+                    self.perform(actions)
+                }
+            }
+            return
+        }
         let state = self.state.value
         let now = Self.now
         guard let actions = try? store.withState({ view in state.engine.receive(message, from: sender, now: now, state: view) }) else {
