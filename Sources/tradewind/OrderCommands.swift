@@ -16,8 +16,9 @@ struct OrderCommand: ParsableCommand {
             or disputes; after the dispute window anyone may release; after a missed \
             deadline the buyer refunds; the arbiter resolves disputes.
             """,
-        subcommands: [Create.self, Show.self, Accept.self, Decline.self, Cancel.self, Ship.self, Checkpoint.self,
-                      Confirm.self, Release.self, Refund.self, Dispute.self, Resolve.self])
+        subcommands: [Show.self, Create.self, Accept.self, Decline.self, Cancel.self, Ship.self, Checkpoint.self,
+                      Confirm.self, Release.self, Refund.self, Dispute.self, Resolve.self],
+        defaultSubcommand: Show.self)
 
     struct Create: ParsableCommand {
         static let configuration = CommandConfiguration(abstract: "Create an order and lock its payment (the buyer).")

@@ -77,6 +77,14 @@ enum PassphraseSource {
         return try clean(&line)
     }
 
+    /// Reads a passphrase from the terminal without echoing it.
+    static func prompt(_ text: String) throws -> SecureBytes {
+        guard let pointer = getpass(text) else { throw CLIError("cannot read a passphrase from the terminal") }
+        var line = Array(UnsafeBufferPointer(start: UnsafeRawPointer(pointer).assumingMemoryBound(to: UInt8.self), count: strlen(pointer)))
+        memset(pointer, 0, strlen(pointer))
+        return try clean(&line)
+    }
+
     private static func clean(_ line: inout [UInt8]) throws -> SecureBytes {
         if let newline = line.firstIndex(of: 0x0a) { line.removeSubrange(newline...) }
         if line.last == 0x0d { line.removeLast() }

@@ -24,10 +24,12 @@ struct WalletOptions: ParsableArguments {
         return directory + "/" + name + ".key"
     }
 
-    /// The passphrase from --password-file or --password-stdin, or nil if neither was given.
-    func passphrase() throws -> SecureBytes? {
+    /// The passphrase from --password-file or --password-stdin, else from a prompt
+    /// when a terminal is attached (`prompt` non-nil), else nil.
+    func passphrase(prompt: String? = nil) throws -> SecureBytes? {
         if let passwordFile { return try PassphraseSource.file(passwordFile) }
         if passwordStdin { return try PassphraseSource.stdin() }
+        if let prompt, isatty(STDIN_FILENO) == 1 { return try PassphraseSource.prompt(prompt) }
         return nil
     }
 
@@ -36,7 +38,7 @@ struct WalletOptions: ParsableArguments {
         guard FileManager.default.fileExists(atPath: file) else {
             throw CLIError("no wallet '\(name)' in \(directory) (\(file) does not exist); see `tradewind wallet list`")
         }
-        let passphrase = KeyFile.isEncrypted(file) ? try passphrase() : nil
+        let passphrase = KeyFile.isEncrypted(file) ? try passphrase(prompt: "Passphrase for wallet \(name): ") : nil
         if KeyFile.isEncrypted(file) && passphrase == nil {
             throw CLIError("wallet '\(name)' is encrypted: give its passphrase with --password-file or --password-stdin")
         }
