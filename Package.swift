@@ -84,6 +84,7 @@ let package = Package(
             name: "TradewindBench",
             dependencies: [
                 "TradewindWire", "TradewindCrypto", "TradewindStore", "TradewindNoise", "TradewindTransport",
+                "TradewindLedger", "TradewindConsensus",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),

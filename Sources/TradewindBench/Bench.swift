@@ -3,6 +3,7 @@ import Dispatch
 import Foundation
 import NIOPosix
 import TradewindCrypto
+import TradewindLedger
 import TradewindStore
 import TradewindWire
 
@@ -86,6 +87,24 @@ struct TradewindBench: AsyncParsableCommand {
         }
         record(Measurement(name: "lmdb synced single-put commits", unit: "commits/s", value: commits,
                            note: "fsync per commit"))
+
+        let pipelineCount = quick ? 4_000 : max(20_000, Int(verifyAll * duration * 5))
+        let (ledger, authority, encoded) = try PipelineBench.setUp(accounts: 1000, count: pipelineCount)
+        let pipeline = try PipelineBench.run(ledger: ledger, authority: authority, encoded: encoded,
+                                             directory: directory + "-pipeline")
+        try? FileManager.default.removeItem(atPath: directory + "-pipeline")
+        record(Measurement(name: "pipeline: decode→verify→mempool→commit", unit: "tx/s", value: pipeline.rate,
+                           note: String(format: "ratio %.2f to V (goal >= 0.85); %d tx in %d blocks; engine %.0f%%, LMDB commit %.0f%% of the window",
+                                        pipeline.rate / verifyAll, pipeline.transactions, pipeline.blocks,
+                                        100 * pipeline.engineSeconds / pipeline.seconds, 100 * pipeline.commitSeconds / pipeline.seconds)))
+
+        let chainLength = quick ? 500 : 10_000
+        let chain = try CatchupBench.makeChain(count: chainLength, perBlock: 4)
+        let synced = try CatchupBench.sync(chain, directory: directory + "-catchup")
+        try? FileManager.default.removeItem(atPath: directory + "-catchup")
+        record(Measurement(name: "catch-up: certified blocks applied", unit: "blocks/s", value: synced,
+                           note: String(format: "%d blocks of 4 transfers; %.0f verifications/s = ratio %.2f to V",
+                                        chainLength, synced * chain.signaturesPerBlock, synced * chain.signaturesPerBlock / verifyAll)))
 
         let group = MultiThreadedEventLoopGroup(numberOfThreads: 2)
         for size in [100, 1000] {
