@@ -84,7 +84,7 @@ let package = Package(
             name: "TradewindBench",
             dependencies: [
                 "TradewindWire", "TradewindCrypto", "TradewindStore", "TradewindNoise", "TradewindTransport",
-                "TradewindLedger", "TradewindConsensus",
+                "TradewindLedger", "TradewindConsensus", "TradewindPeer",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),

@@ -25,6 +25,9 @@ struct TradewindBench: AsyncParsableCommand {
     @Option(name: .long, help: "Seconds per measurement (default 2, or 0.2 with --quick).")
     var seconds: Double?
 
+    @Option(name: .long, help: "Offered load for the mesh benchmark, tx/s (default 0.6 × V/4, the goal).")
+    var meshRate: Double?
+
     func run() async throws {
         let duration = seconds ?? (quick ? 0.2 : 2.0)
         let cores = ProcessInfo.processInfo.activeProcessorCount
@@ -117,6 +120,24 @@ struct TradewindBench: AsyncParsableCommand {
         try await group.shutdownGracefully()
         let handshakes = TransportBench.handshakes(seconds: duration)
         record(Measurement(name: "Noise IKpsk2 handshakes, both sides (1 core)", unit: "hs/s", value: handshakes))
+
+        let tradewind = URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent().appendingPathComponent("tradewind").path
+        if FileManager.default.isExecutableFile(atPath: tradewind) {
+            let target = meshRate ?? (quick ? 500 : verifyAll / 4 * 0.6)
+            let mesh = try MeshBench.run(rate: target, seconds: quick ? 3 : max(10, duration * 5), accounts: quick ? 200 : 2000,
+                                         tradewind: tradewind, directory: directory + "-mesh")
+            try? FileManager.default.removeItem(atPath: directory + "-mesh")
+            record(Measurement(name: "mesh: 4 authority processes, committed", unit: "tx/s", value: mesh.committedPerSecond,
+                               note: String(format: "ratio %.2f to V/4 (goal >= 0.6); offered %.0f tx/s for %.0f s",
+                                            mesh.committedPerSecond / (verifyAll / 4), mesh.offered, mesh.window)))
+            record(Measurement(name: "mesh: latency submission→commit p50", unit: "ms", value: mesh.p50 * 1000))
+            record(Measurement(name: "mesh: latency submission→commit p99", unit: "ms", value: mesh.p99 * 1000,
+                               note: "goal <= 1000 ms"))
+            record(Measurement(name: "mesh: peak RSS, largest peer", unit: "MiB", value: mesh.peakRSS.max() ?? 0,
+                               note: "goal <= 200 MiB; all: " + mesh.peakRSS.map { String(format: "%.0f", $0) }.joined(separator: ", ")))
+        } else {
+            print("mesh benchmark skipped: build the peer too (swift build -c release) so that \(tradewind) exists")
+        }
 
         if let json {
             let report = Report(version: Release.version, cores: cores, secondsPerFigure: duration,

@@ -27,6 +27,7 @@ public struct LocalAPI: Sendable {
         router.get("blocks/:id") { _, context in api.block(context.parameters.get("id") ?? "") }
         router.get("transactions/:id") { _, context in await api.transaction(context.parameters.get("id") ?? "") }
         router.post("transactions") { request, _ in await api.submit(request) }
+        router.post("transactions/batch") { request, _ in await api.submitBatch(request) }
         router.get("accounts/:address") { _, context in api.account(context.parameters.get("address") ?? "") }
         router.get("orders/:id") { _, context in api.order(context.parameters.get("id") ?? "") }
         router.get("orders") { request, _ in api.orders(request) }
@@ -133,6 +134,43 @@ public struct LocalAPI: Sendable {
         case let .unavailable(reason):
             return failure(.serviceUnavailable, reason)
         }
+    }
+
+    struct BatchBody: Decodable {
+        var transactions: [String]
+    }
+
+    /// POST /transactions/batch {"transactions": [hex, …]} (at most 4096): one result per transaction.
+    func submitBatch(_ request: Request) async -> Response {
+        guard let buffer = try? await request.body.collect(upTo: 8 << 20) else {
+            return failure(.contentTooLarge, "the body exceeds 8 MiB")
+        }
+        guard let body = try? JSONDecoder().decode(BatchBody.self, from: Data(buffer: buffer)), body.transactions.count <= 4096 else {
+            return failure(.badRequest, "expected {\"transactions\": [\"<hex>\", …]} with at most 4096 entries")
+        }
+        var transactions: [Transaction] = []
+        for (index, hex) in body.transactions.enumerated() {
+            guard let bytes = Hex.decode(hex), let transaction = try? Transaction(wireEncoded: bytes) else {
+                return failure(.badRequest, "transaction \(index) does not decode")
+            }
+            transactions.append(transaction)
+        }
+        let results = await node.submit(batch: transactions)
+        let views = zip(transactions, results).map { transaction, submission -> SubmissionView in
+            switch submission {
+            case let .accepted(id):
+                return SubmissionView(id: id.hex, accepted: true, code: 0, result: "accepted", message: "in the mempool")
+            case let .rejected(result):
+                return SubmissionView(id: transaction.id.hex, accepted: false, code: result.code.rawValue, result: result.code.name,
+                                      message: result.message)
+            case let .mempool(admission):
+                return SubmissionView(id: transaction.id.hex, accepted: admission == .duplicate, code: nil,
+                                      result: "\(admission)", message: Self.describe(admission))
+            case let .unavailable(reason):
+                return SubmissionView(id: transaction.id.hex, accepted: false, code: nil, result: "unavailable", message: reason)
+            }
+        }
+        return json(views)
     }
 
     static func describe(_ admission: Mempool.Admission) -> String {

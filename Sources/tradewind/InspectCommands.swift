@@ -16,7 +16,7 @@ struct PeerAccess: ParsableArguments {
     @Flag(name: .long, help: "Print JSON (for scripts) instead of text.")
     var json = false
 
-    func client() throws -> APIClient { try APIClient(api: api, home: home) }
+    func client() throws -> LocalAPIClient { try LocalAPIClient(api: api, home: home) }
 
     /// The stopped peer's store, opened read-only, when --home names a home without a running API.
     func offlineStore() throws -> ChainStore? {

@@ -26,7 +26,7 @@ struct SubmitOptions: ParsableArguments {
 /// Builds, signs, submits and (optionally) waits for one transaction.
 struct Submitter {
     let options: SubmitOptions
-    let client: APIClient
+    let client: LocalAPIClient
     let status: StatusView
     let key: Ed25519.PrivateKey
 
@@ -71,7 +71,7 @@ struct Submitter {
         let payload = try JSONEncoder().encode(["transaction": Hex.encode(transaction.wireEncoded)])
         let reply = try client.post("/transactions", json: payload)
         guard let submission = try? JSONDecoder().decode(SubmissionView.self, from: reply.body) else {
-            throw CLIError(APIClient.message(reply))
+            throw CLIError(LocalAPIClient.message(reply))
         }
         guard submission.accepted else {
             throw CLIError("refused: \(submission.result ?? "error")\(submission.code.map { " (\($0))" } ?? ""): \(submission.message)")

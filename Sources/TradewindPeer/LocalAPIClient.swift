@@ -1,15 +1,14 @@
 import Foundation
-import TradewindPeer
 
 /// A small HTTP/1.1 client for the peer's local API (loopback, one request per
-/// connection): enough for the CLI without pulling in an HTTP stack.
-struct APIClient {
-    let host: String
-    let port: Int
+/// connection): enough for the CLI and the benchmarks without an HTTP stack.
+public struct LocalAPIClient: Sendable {
+    public let host: String
+    public let port: Int
 
     /// From `--api host:port` (or http://host:port), else the address a peer on
     /// `home` wrote to run/api.addr.
-    init(api: String?, home: String?) throws {
+    public init(api: String?, home: String?) throws {
         var text: String
         if let api {
             text = api
@@ -34,23 +33,23 @@ struct APIClient {
         self.port = port
     }
 
-    struct Reply {
-        var status: Int
-        var body: Data
+    public struct Reply: Sendable {
+        public var status: Int
+        public var body: Data
     }
 
-    func get(_ path: String) throws -> Reply { try request("GET", path, body: nil) }
-    func post(_ path: String, json: Data) throws -> Reply { try request("POST", path, body: json) }
+    public func get(_ path: String) throws -> Reply { try request("GET", path, body: nil) }
+    public func post(_ path: String, json: Data) throws -> Reply { try request("POST", path, body: json) }
 
     /// Decodes a 2xx reply as `T`; otherwise throws the API's error message.
-    func decode<T: Decodable>(_ type: T.Type, _ reply: Reply) throws -> T {
+    public func decode<T: Decodable>(_ type: T.Type, _ reply: Reply) throws -> T {
         guard (200..<300).contains(reply.status) else { throw CLIError(Self.message(reply)) }
         do { return try JSONDecoder().decode(T.self, from: reply.body) } catch {
             throw CLIError("unexpected reply from the peer: \(error)")
         }
     }
 
-    static func message(_ reply: Reply) -> String {
+    public static func message(_ reply: Reply) -> String {
         if let error = try? JSONDecoder().decode(ErrorView.self, from: reply.body) { return error.error }
         return "the peer answered HTTP \(reply.status): \(String(decoding: reply.body.prefix(200), as: UTF8.self))"
     }
@@ -119,8 +118,8 @@ struct APIClient {
     }
 }
 
-/// An error the CLI reports as "Error: <message>" with exit code 1.
-struct CLIError: Error, CustomStringConvertible {
-    let description: String
-    init(_ description: String) { self.description = description }
+/// A failure of the client, or the peer's own error message.
+public struct CLIError: Error, CustomStringConvertible, Sendable {
+    public let description: String
+    public init(_ description: String) { self.description = description }
 }
