@@ -28,6 +28,19 @@ struct TradewindBench: AsyncParsableCommand {
     @Option(name: .long, help: "Offered load for the mesh benchmark, tx/s (default 0.6 × V/4, the goal).")
     var meshRate: Double?
 
+    @Option(name: .long, help: "Run only these sections (repeatable): crypto, lmdb, pipeline, catchup, transport, mesh. V is always measured.")
+    var only: [String] = []
+
+    static let sections = ["crypto", "lmdb", "pipeline", "catchup", "transport", "mesh"]
+
+    func validate() throws {
+        for section in only where !Self.sections.contains(section) {
+            throw ValidationError("unknown section '\(section)'; one of \(Self.sections.joined(separator: ", "))")
+        }
+    }
+
+    func wants(_ section: String) -> Bool { only.isEmpty || only.contains(section) }
+
     func run() async throws {
         let duration = seconds ?? (quick ? 0.2 : 2.0)
         let cores = ProcessInfo.processInfo.activeProcessorCount
@@ -52,14 +65,15 @@ struct TradewindBench: AsyncParsableCommand {
         }
         record(Measurement(name: "ed25519 verify (all cores) = V", unit: "ops/s", value: verifyAll,
                            note: String(format: "%.2fx one core", verifyAll / verifyOne)))
-        record(Measurement(name: "ed25519 sign (all cores)", unit: "ops/s",
-                           value: Rate.measureParallel(duration, threads: cores) { _ = key.signature(for: message) }))
+        if wants("crypto") {
+            record(Measurement(name: "ed25519 sign (all cores)", unit: "ops/s",
+                               value: Rate.measureParallel(duration, threads: cores) { _ = key.signature(for: message) }))
 
-        let aeadKey = SecureBytes.random(count: 32)
-        let packet = SecureRandom.bytes(count: 1200)
-        let nonce = [UInt8](repeating: 0, count: 12)
-        let aead = Rate.measure(duration) {
-            _ = try? ChaChaPoly.seal(packet, key: aeadKey, nonce: nonce)
+            let aeadKey = SecureBytes.random(count: 32)
+            let packet = SecureRandom.bytes(count: 1200)
+            let nonce = [UInt8](repeating: 0, count: 12)
+            let aead = Rate.measure(duration) {
+                _ = try? ChaChaPoly.seal(packet, key: aeadKey, nonce: nonce)
         }
         record(Measurement(name: "chacha20-poly1305 seal 1200 B (1 core)", unit: "ops/s", value: aead,
                            note: String(format: "%.0f MB/s", aead * 1200 / 1e6)))
@@ -68,16 +82,19 @@ struct TradewindBench: AsyncParsableCommand {
         record(Measurement(name: "blake2b-256 of 256 B (1 core)", unit: "ops/s",
                            value: Rate.measure(duration) { _ = Blake2b.hash256(small) }))
 
+        }
+
         let directory = FileManager.default.temporaryDirectory
             .appendingPathComponent("tradewind-bench-\(getpid())").path
         defer { try? FileManager.default.removeItem(atPath: directory) }
-        let environment = try StoreEnvironment(directory: directory, tables: ["bench"])
-        let table = Table<UInt64, [UInt8]>("bench")
-        let value = SecureRandom.bytes(count: 200)
-        let putsPerTransaction = quick ? 20_000 : 200_000
-        let putStart = DispatchTime.now()
-        try environment.write { txn in
-            for index in 0..<UInt64(putsPerTransaction) { try txn.put(value, forKey: index, in: table) }
+        if wants("lmdb") {
+            let environment = try StoreEnvironment(directory: directory, tables: ["bench"])
+            let table = Table<UInt64, [UInt8]>("bench")
+            let value = SecureRandom.bytes(count: 200)
+            let putsPerTransaction = quick ? 20_000 : 200_000
+            let putStart = DispatchTime.now()
+            try environment.write { txn in
+                for index in 0..<UInt64(putsPerTransaction) { try txn.put(value, forKey: index, in: table) }
         }
         let putSeconds = Double(DispatchTime.now().uptimeNanoseconds - putStart.uptimeNanoseconds) / 1e9
         record(Measurement(name: "lmdb puts in one write txn (200 B)", unit: "puts/s",
@@ -90,39 +107,46 @@ struct TradewindBench: AsyncParsableCommand {
         }
         record(Measurement(name: "lmdb synced single-put commits", unit: "commits/s", value: commits,
                            note: "fsync per commit"))
+        }
 
-        let pipelineCount = quick ? 4_000 : max(20_000, Int(verifyAll * duration * 5))
-        let (ledger, authority, encoded) = try PipelineBench.setUp(accounts: 1000, count: pipelineCount)
-        let pipeline = try PipelineBench.run(ledger: ledger, authority: authority, encoded: encoded,
-                                             directory: directory + "-pipeline")
-        try? FileManager.default.removeItem(atPath: directory + "-pipeline")
-        record(Measurement(name: "pipeline: decode→verify→mempool→commit", unit: "tx/s", value: pipeline.rate,
-                           note: String(format: "ratio %.2f to V (goal >= 0.85); %d tx in %d blocks; engine %.0f%%, LMDB commit %.0f%% of the window",
-                                        pipeline.rate / verifyAll, pipeline.transactions, pipeline.blocks,
-                                        100 * pipeline.engineSeconds / pipeline.seconds, 100 * pipeline.commitSeconds / pipeline.seconds)))
+        if wants("pipeline") {
+            let pipelineCount = quick ? 4_000 : max(20_000, Int(verifyAll * duration * 5))
+            let (ledger, authority, encoded) = try PipelineBench.setUp(accounts: 1000, count: pipelineCount)
+            let pipeline = try PipelineBench.run(ledger: ledger, authority: authority, encoded: encoded,
+                                                 directory: directory + "-pipeline")
+            try? FileManager.default.removeItem(atPath: directory + "-pipeline")
+            record(Measurement(name: "pipeline: decode→verify→mempool→commit", unit: "tx/s", value: pipeline.rate,
+                               note: String(format: "ratio %.2f to V (goal >= 0.85); %d tx in %d blocks; engine %.0f%%, LMDB commit %.0f%% of the window",
+                                            pipeline.rate / verifyAll, pipeline.transactions, pipeline.blocks,
+                                            100 * pipeline.engineSeconds / pipeline.seconds, 100 * pipeline.commitSeconds / pipeline.seconds)))
 
-        let chainLength = quick ? 500 : 10_000
-        let chain = try CatchupBench.makeChain(count: chainLength, perBlock: 4)
-        let synced = try CatchupBench.sync(chain, directory: directory + "-catchup")
-        try? FileManager.default.removeItem(atPath: directory + "-catchup")
-        record(Measurement(name: "catch-up: certified blocks applied", unit: "blocks/s", value: synced,
-                           note: String(format: "%d blocks of 4 transfers; %.0f verifications/s = ratio %.2f to V",
-                                        chainLength, synced * chain.signaturesPerBlock, synced * chain.signaturesPerBlock / verifyAll)))
+        }
+        if wants("catchup") {
+            let chainLength = quick ? 500 : 10_000
+            let chain = try CatchupBench.makeChain(count: chainLength, perBlock: 4)
+            let synced = try CatchupBench.sync(chain, directory: directory + "-catchup")
+            try? FileManager.default.removeItem(atPath: directory + "-catchup")
+            record(Measurement(name: "catch-up: certified blocks applied", unit: "blocks/s", value: synced,
+                               note: String(format: "%d blocks of 4 transfers; %.0f verifications/s = ratio %.2f to V",
+                                            chainLength, synced * chain.signaturesPerBlock, synced * chain.signaturesPerBlock / verifyAll)))
 
-        let group = MultiThreadedEventLoopGroup(numberOfThreads: 2)
-        for size in [100, 1000] {
-            let plain = try await TransportBench.plainDatagrams(seconds: duration, size: size, group: group)
-            record(Measurement(name: "plain UDP datagrams, \(size) B (NIO, loopback)", unit: "msgs/s", value: plain))
-            let encrypted = try await TransportBench.encryptedMessages(seconds: duration, size: size, group: group)
-            record(Measurement(name: "Noise transport messages, \(size) B", unit: "msgs/s", value: encrypted,
-                               note: String(format: "ratio %.2f to plain (goal >= 0.7)", encrypted / plain)))
+        }
+        if wants("transport") {
+            let group = MultiThreadedEventLoopGroup(numberOfThreads: 2)
+            for size in [100, 1000] {
+                let plain = try await TransportBench.plainDatagrams(seconds: duration, size: size, group: group)
+                record(Measurement(name: "plain UDP datagrams, \(size) B (NIO, loopback)", unit: "msgs/s", value: plain))
+                let encrypted = try await TransportBench.encryptedMessages(seconds: duration, size: size, group: group)
+                record(Measurement(name: "Noise transport messages, \(size) B", unit: "msgs/s", value: encrypted,
+                                   note: String(format: "ratio %.2f to plain (goal >= 0.7)", encrypted / plain)))
         }
         try await group.shutdownGracefully()
         let handshakes = TransportBench.handshakes(seconds: duration)
         record(Measurement(name: "Noise IKpsk2 handshakes, both sides (1 core)", unit: "hs/s", value: handshakes))
+        }
 
         let tradewind = URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent().appendingPathComponent("tradewind").path
-        if FileManager.default.isExecutableFile(atPath: tradewind) {
+        if wants("mesh") && FileManager.default.isExecutableFile(atPath: tradewind) {
             let target = meshRate ?? (quick ? 500 : verifyAll / 4 * 0.6)
             let mesh = try MeshBench.run(rate: target, seconds: quick ? 3 : max(10, duration * 5), accounts: quick ? 200 : 2000,
                                          tradewind: tradewind, directory: directory + "-mesh")
@@ -135,7 +159,7 @@ struct TradewindBench: AsyncParsableCommand {
                                note: "goal <= 1000 ms"))
             record(Measurement(name: "mesh: peak RSS, largest peer", unit: "MiB", value: mesh.peakRSS.max() ?? 0,
                                note: "goal <= 200 MiB; all: " + mesh.peakRSS.map { String(format: "%.0f", $0) }.joined(separator: ", ")))
-        } else {
+        } else if wants("mesh") {
             print("mesh benchmark skipped: build the peer too (swift build -c release) so that \(tradewind) exists")
         }
 
