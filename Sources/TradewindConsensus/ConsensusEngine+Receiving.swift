@@ -72,24 +72,29 @@ extension ConsensusEngine {
     }
 
     /// Mempool admission: the signature, then what the ledger can tell now.
-    mutating func admit(_ transaction: Transaction, verifySignature: Bool, state: some StateView) -> Submission {
-        let encoded = transaction.wireEncoded
-        let id = Blake2b.hash256(encoded)
+    mutating func admit(_ transaction: Transaction, verifySignature: Bool, state: some StateView,
+                        id knownID: Bytes32? = nil, size knownSize: Int? = nil) -> Submission {
+        var id = knownID ?? .zero, size = knownSize ?? 0
+        if knownID == nil || knownSize == nil {
+            let encoded = transaction.wireEncoded
+            id = Blake2b.hash256(encoded)
+            size = encoded.count
+        }
         if mempool.contains(id) { return .mempool(.duplicate) }
-        guard encoded.count <= Int(ledger.parameters.maxTransactionBytes) else {
-            return .rejected(TransactionResult(.temTOO_LARGE, "\(encoded.count) bytes exceed the cap of \(ledger.parameters.maxTransactionBytes)"))
+        guard size <= Int(ledger.parameters.maxTransactionBytes) else {
+            return .rejected(TransactionResult(.temTOO_LARGE, "\(size) bytes exceed the cap of \(ledger.parameters.maxTransactionBytes)"))
         }
         let context = Ledger.BlockContext(height: height, time: nextBlockTime, parentTime: head.time)
         let result: TransactionResult
         do {
             // Signature first (check verifies it): a forged transaction never reaches the pool.
-            result = try ledger.check(transaction, view: state, at: context, verifySignature: verifySignature)
+            result = try ledger.check(transaction, id: id, size: size, view: state, at: context, verifySignature: verifySignature)
         } catch {
             return .unavailable("committed state unreadable: \(error)")
         }
         guard result.code.isApplied || result.code.resultClass == .retry else { return .rejected(result) }
         let next = (try? StateOverlay(base: state).record(.account(transaction.sender), as: AccountState.self))??.nextSequence ?? 0
-        let admission = mempool.add(transaction, id: id, size: encoded.count, nextSequence: next)
+        let admission = mempool.add(transaction, id: id, size: size, nextSequence: next)
         return admission == .added ? .accepted(id) : .mempool(admission)
     }
 
@@ -105,7 +110,8 @@ extension ConsensusEngine {
 
     /// A transaction from the network: fills waiting proposals, then goes to the mempool.
     mutating func accept(_ transaction: Transaction, verified: Bool, state: some StateView, into actions: inout [Action]) {
-        let id = transaction.id
+        let encoded = transaction.wireEncoded
+        let id = Blake2b.hash256(encoded)
         let needed = candidates.contains { $0.value.missing.contains(id) }
         if !needed && mempool.contains(id) { return }
         guard verified || transaction.hasValidSignature(network: network) else {
@@ -119,7 +125,7 @@ extension ConsensusEngine {
                 if candidates[blockID]?.missing.isEmpty == true { evaluate(blockID, state: state, into: &actions) }
             }
         }
-        _ = admit(transaction, verifySignature: false, state: state)
+        _ = admit(transaction, verifySignature: false, state: state, id: id, size: encoded.count)
     }
 
     // MARK: Proposals

@@ -172,12 +172,18 @@ public struct Ledger: Sendable {
     /// (for mempool admission): its result, as far as it can be known now.
     public func check(_ transaction: Transaction, view: some StateView, at context: BlockContext,
                       verifySignature: Bool = true) throws(LedgerError) -> TransactionResult {
+        let encoded = transaction.wireEncoded
+        return try check(transaction, id: Blake2b.hash256(encoded), size: encoded.count, view: view, at: context,
+                         verifySignature: verifySignature)
+    }
+
+    /// `check` for a caller that already has the transaction's id and encoded size.
+    public func check(_ transaction: Transaction, id: Bytes32, size: Int, view: some StateView, at context: BlockContext,
+                      verifySignature: Bool = true) throws(LedgerError) -> TransactionResult {
         var state = StateOverlay(base: view)
         guard let chain = try state.record(.chain, as: ChainState.self) else { throw .missingChainState }
-        let encoded = transaction.wireEncoded
         var step = Step(ledger: self, context: context, chain: chain)
-        return try step.run(transaction, id: Blake2b.hash256(encoded), size: encoded.count, verifySignature: verifySignature,
-                            state: &state)
+        return try step.run(transaction, id: id, size: size, verifySignature: verifySignature, state: &state)
     }
 }
 
