@@ -31,7 +31,7 @@ public final class GossipService: Sendable {
         var parts: PartTransfer<Address, SystemRandomNumberGenerator>
         var known: [Address: PeerEndpoint] = [:]
         let onDeliver: DeliveryHandler
-        let onObject: ObjectHandler
+        var onObject: ObjectHandler
         var onDirect: DirectHandler?
         var timer: RepeatedTask?
         var decodeFailures = 0
@@ -128,6 +128,19 @@ public final class GossipService: Sendable {
     public func setDirectHandler(_ handler: @escaping DirectHandler) {
         eventLoop.preconditionInEventLoop()
         state.value.onDirect = handler
+    }
+
+    /// Sets where completed objects (part transfers) go; call on the event loop.
+    public func setObjectHandler(_ handler: @escaping ObjectHandler) {
+        eventLoop.preconditionInEventLoop()
+        state.value.onObject = handler
+    }
+
+    /// Sends an object too large for one message to one member as Merkle-checked
+    /// parts (announced to it alone, served on its requests), on the event loop.
+    public func sendObject(_ object: [UInt8], tag: UInt64, to member: Address) {
+        eventLoop.preconditionInEventLoop()
+        perform(state.value.parts.offer(object, tag: tag, now: Self.now, to: [member]).actions)
     }
 
     /// Sends `payload` to one member, on the event loop. Returns false when the

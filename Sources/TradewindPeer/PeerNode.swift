@@ -33,6 +33,7 @@ public final class PeerNode: Sendable {
         var latencies: [Double] = []
         var committedTransactions: UInt64 = 0
         var oversizeDrops: UInt64 = 0
+        var largeMessages: UInt64 = 0
         var votesPersisted = 0
         let crashAfterVotes: Int?
         let started = DispatchTime.now().uptimeNanoseconds
@@ -116,6 +117,14 @@ public final class PeerNode: Sendable {
         }.get()
         try await gossip.eventLoop.submit {
             gossip.setDirectHandler { payload, sender in node.receive(payload, from: sender) }
+            gossip.setObjectHandler { _, tag, object in
+                // A consensus message too large for one transport message: the sender's
+                // address (unauthenticated; used only to address replies), a send counter
+                // (so that a resend is a new object, not one the receiver already holds)
+                // and the message.
+                guard tag == Self.consensusObjectTag, object.count > 40, let sender = Bytes32(Array(object.prefix(32))) else { return }
+                node.receive(Array(object.dropFirst(40)), from: Address(publicKey: sender))
+            }
             gossip.setHeightOnEventLoop(head.height)
             let interval = TimeAmount.milliseconds(Int64(max(1, configuration.tickMilliseconds)))
             node.state.value.timer = gossip.eventLoop.scheduleRepeatedTask(initialDelay: interval, delay: interval) { _ in
@@ -353,11 +362,18 @@ public final class PeerNode: Sendable {
         }
     }
 
+    static let consensusObjectTag: UInt64 = 0xC0
+
+    /// One transport message when it fits; otherwise the gossip layer's part transfer.
     private func send(_ bytes: [UInt8], to recipient: Address) {
-        guard bytes.count + 8 <= GossipEnvelope.maxPayload else {
+        if bytes.count + 16 <= TransportConfiguration().maxMessageSize {
+            gossip.sendDirect(bytes, to: recipient)
+        } else if bytes.count + 40 <= PartTransfer<Address, SystemRandomNumberGenerator>.Configuration().maxObjectSize {
+            state.value.largeMessages += 1
+            let counter = withUnsafeBytes(of: state.value.largeMessages.bigEndian) { Array($0) }
+            gossip.sendObject(identity.publicKey.bytes + counter + bytes, tag: Self.consensusObjectTag, to: recipient)
+        } else {
             state.value.oversizeDrops += 1
-            return
         }
-        gossip.sendDirect(bytes, to: recipient)
     }
 }

@@ -151,8 +151,6 @@ struct TestnetCommand: ParsableCommand {
         var parameters = Genesis.Parameters()
         parameters.blockIntervalMs = 200
         parameters.heartbeatIntervalMs = 250
-        // Whole blocks travel as single transport messages for now (see docs/OPERATIONS.md).
-        parameters.maxBlockBytes = 48 << 10
         parameters.disputeWindowMs = 60_000
         parameters.arbitrationWindowMs = 120_000
         let genesis = Genesis(

@@ -4,6 +4,7 @@ import TradewindCrypto
 import TradewindPeer
 import TradewindTestSupport
 import TradewindWire
+import TradewindLedger
 
 /// POSTs `body` to a peer's API (address from HOME/run/api.addr); returns status and body.
 func post(home: String, path: String, body: String) throws -> (status: Int, body: String) {
@@ -98,5 +99,48 @@ func post(home: String, path: String, body: String) throws -> (status: Int, body
         let after = try mesh.account("importer", of: importer)
         #expect(after.balances.map(\.display) == before.balances.map(\.display))
         #expect(try mesh.account("exporter", of: exporter).nextSequence == 1)
+    }
+}
+
+@Suite(.serialized) struct LargeBlockTests {
+    /// A block larger than one transport message (60 KiB) is proposed,
+    /// committed, and later served to a peer that catches up — through the gossip
+    /// layer's part transfer.
+    @Test func largeBlocksTravelAsParts() throws {
+        let mesh = try ProcessMesh(label: "mesh-large", participants: "alice,bob,latecomer")
+        defer { mesh.stopAll() }
+        let running = mesh.names.filter { $0 != "latecomer" }
+        for name in running { try mesh.start(name) }
+        #expect(mesh.waitForHeight(2, peers: running))
+        guard let status = mesh.status("alice"), let networkBytes = Hex.decode(status.network),
+              let network = Bytes32(networkBytes) else { Issue.record("no status"); return }
+        let receiver = try Address(parsing: try mesh.address("latecomer"))
+        var transactions: [String] = []
+        for sender in ["alice", "bob"] {
+            let key = try KeyFile.read(mesh.net + "/wallets/\(sender).key", passphrase: nil)
+            for sequence in 0..<250 as Range<UInt64> {
+                let transaction = Transaction(sender: key.publicKey.address, sequence: sequence, lastValidHeight: 1_000_000,
+                                              body: .transfer(to: receiver, asset: AssetCode("USD")!, amount: 1,
+                                                              memo: [UInt8](repeating: 0x61, count: 200)))
+                    .signed(by: key, network: network)
+                transactions.append("\"\(Hex.encode(transaction.wireEncoded))\"")
+            }
+        }
+        let reply = try post(home: mesh.home("alice"), path: "/transactions/batch",
+                             body: "{\"transactions\":[\(transactions.joined(separator: ","))]}")
+        #expect(reply.status == 200, "\(reply.body.prefix(300))")
+        // Wait until every transfer is committed.
+        let deadline = Date().addingTimeInterval(60)
+        while (try? mesh.account("authority-1", of: receiver.description).balances.first { $0.asset == "USD" }?.display) != "1000005.00" {
+            guard Date() < deadline else { Issue.record("the 500 transfers were not committed"); return }
+            usleep(200_000)
+        }
+        let head = mesh.status("authority-1")?.height ?? 0
+        // About 420 bytes a transfer: 150 of them exceed one 60 KiB transport message.
+        let largest = (1...head).compactMap { mesh.block("authority-1", $0) }.map(\.transactions.count).max() ?? 0
+        #expect(largest >= 150, "largest block holds \(largest) transactions")
+        try mesh.start("latecomer")
+        #expect(mesh.waitForHeight(head, peers: ["latecomer"], timeout: 60), "the latecomer did not catch up: \(mesh.log("latecomer").suffix(1500))")
+        #expect(mesh.block("latecomer", head)?.id == mesh.block("authority-1", head)?.id)
     }
 }
