@@ -74,14 +74,13 @@ struct TradewindBench: AsyncParsableCommand {
             let nonce = [UInt8](repeating: 0, count: 12)
             let aead = Rate.measure(duration) {
                 _ = try? ChaChaPoly.seal(packet, key: aeadKey, nonce: nonce)
-        }
-        record(Measurement(name: "chacha20-poly1305 seal 1200 B (1 core)", unit: "ops/s", value: aead,
-                           note: String(format: "%.0f MB/s", aead * 1200 / 1e6)))
+            }
+            record(Measurement(name: "chacha20-poly1305 seal 1200 B (1 core)", unit: "ops/s", value: aead,
+                               note: String(format: "%.0f MB/s", aead * 1200 / 1e6)))
 
-        let small = SecureRandom.bytes(count: 256)
-        record(Measurement(name: "blake2b-256 of 256 B (1 core)", unit: "ops/s",
-                           value: Rate.measure(duration) { _ = Blake2b.hash256(small) }))
-
+            let small = SecureRandom.bytes(count: 256)
+            record(Measurement(name: "blake2b-256 of 256 B (1 core)", unit: "ops/s",
+                               value: Rate.measure(duration) { _ = Blake2b.hash256(small) }))
         }
 
         let directory = FileManager.default.temporaryDirectory
@@ -120,8 +119,8 @@ struct TradewindBench: AsyncParsableCommand {
                                             pipeline.rate / verifyAll, pipeline.transactions, pipeline.blocks,
                                             100 * pipeline.admitSeconds / pipeline.seconds, 100 * pipeline.proposeSeconds / pipeline.seconds,
                                             100 * pipeline.commitSeconds / pipeline.seconds)))
-
         }
+
         if wants("catchup") {
             let chainLength = quick ? 500 : 10_000
             let chain = try CatchupBench.makeChain(count: chainLength, perBlock: 4)
@@ -130,8 +129,8 @@ struct TradewindBench: AsyncParsableCommand {
             record(Measurement(name: "catch-up: certified blocks applied", unit: "blocks/s", value: synced,
                                note: String(format: "%d blocks of 4 transfers; %.0f verifications/s = ratio %.2f to V",
                                             chainLength, synced * chain.signaturesPerBlock, synced * chain.signaturesPerBlock / verifyAll)))
-
         }
+
         if wants("transport") {
             let group = MultiThreadedEventLoopGroup(numberOfThreads: 2)
             for size in [100, 1000] {
@@ -140,10 +139,10 @@ struct TradewindBench: AsyncParsableCommand {
                 let encrypted = try await TransportBench.encryptedMessages(seconds: duration, size: size, group: group)
                 record(Measurement(name: "Noise transport messages, \(size) B", unit: "msgs/s", value: encrypted,
                                    note: String(format: "ratio %.2f to plain (goal >= 0.7)", encrypted / plain)))
-        }
-        try await group.shutdownGracefully()
-        let handshakes = TransportBench.handshakes(seconds: duration)
-        record(Measurement(name: "Noise IKpsk2 handshakes, both sides (1 core)", unit: "hs/s", value: handshakes))
+            }
+            try await group.shutdownGracefully()
+            let handshakes = TransportBench.handshakes(seconds: duration)
+            record(Measurement(name: "Noise IKpsk2 handshakes, both sides (1 core)", unit: "hs/s", value: handshakes))
         }
 
         let tradewind = URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent().appendingPathComponent("tradewind").path
