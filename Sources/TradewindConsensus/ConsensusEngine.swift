@@ -311,28 +311,40 @@ extension ConsensusEngine {
 }
 
 extension ConsensusEngine {
-    /// The stored form of the safety state: u8 version 1 ‖ varint height ‖ varint
-    /// round ‖ u8 step ‖ optional<hash> value.
+    /// The stored form of the safety state: u8 version 2 ‖ varint height ‖ varint
+    /// round ‖ u8 step ‖ optional<hash> value ‖ varint (locked round + 1) ‖
+    /// optional<hash> locked value. (Version 1 lacked the lock.)
     public static func encode(_ signed: Core.SignedState) -> [UInt8] {
-        var writer = WireWriter(reservingCapacity: 48)
-        writer.writeUInt8(1)
+        var writer = WireWriter(reservingCapacity: 80)
+        writer.writeUInt8(2)
         writer.writeVarint(signed.height)
         writer.writeVarint(UInt64(max(0, signed.round)))
         writer.writeUInt8(signed.step.rawValue)
         writer.writeOptional(signed.value) { $0.write($1) }
+        writer.writeVarint(UInt64(max(0, signed.lockedRound + 1)))
+        writer.writeOptional(signed.lockedValue) { $0.write($1) }
         return writer.bytes
     }
 
     public static func decodeSignedState(_ bytes: [UInt8]) throws(WireError) -> Core.SignedState {
         var reader = WireReader(bytes)
-        _ = try reader.readVersion(of: "SignedState", supported: 1...1)
+        let version = try reader.readVersion(of: "SignedState", supported: 1...2)
         let height = try reader.readVarint()
         let round = try reader.readVarint()
         guard round <= Vote.maxRound else { throw .invalidValue(type: "SignedState", reason: "round \(round) too large") }
         let rawStep = try reader.readUInt8()
         guard let step = Core.Step(rawValue: rawStep) else { throw .unknownTag(type: "Step", tag: UInt64(rawStep)) }
         let value = try reader.readOptional { (r: inout WireReader) throws(WireError) in try r.read(Bytes32.self) }
+        var lockedRound = -1
+        var lockedValue: Bytes32?
+        if version >= 2 {
+            let stored = try reader.readVarint()
+            guard stored <= Vote.maxRound + 1 else { throw .invalidValue(type: "SignedState", reason: "locked round \(stored) too large") }
+            lockedRound = Int(stored) - 1
+            lockedValue = try reader.readOptional { (r: inout WireReader) throws(WireError) in try r.read(Bytes32.self) }
+        }
         try reader.expectEnd()
-        return Core.SignedState(height: height, round: Int(round), step: step, value: value)
+        return Core.SignedState(height: height, round: Int(round), step: step, value: value, lockedRound: lockedRound,
+                                lockedValue: lockedValue)
     }
 }

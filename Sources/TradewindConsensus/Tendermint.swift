@@ -35,17 +35,23 @@ public struct Tendermint<Validator: Hashable & Comparable & Sendable, Value: Has
 
     /// The last thing this validator signed; persisted before any message leaves,
     /// so that after a restart it never signs a conflicting one.
+    /// Also the lock in force when it was signed: a validator restarted from this
+    /// state keeps its lock, which safety across rounds depends on.
     public struct SignedState: Hashable, Sendable {
         public var height: UInt64
         public var round: Int
         public var step: Step
         public var value: Value?
+        public var lockedRound: Int
+        public var lockedValue: Value?
 
-        public init(height: UInt64, round: Int, step: Step, value: Value?) {
+        public init(height: UInt64, round: Int, step: Step, value: Value?, lockedRound: Int = -1, lockedValue: Value? = nil) {
             self.height = height
             self.round = round
             self.step = step
             self.value = value
+            self.lockedRound = lockedRound
+            self.lockedValue = lockedValue
         }
     }
 
@@ -132,6 +138,10 @@ public struct Tendermint<Validator: Hashable & Comparable & Sendable, Value: Has
         self.height = height
         self.timeouts = timeouts
         self.lastSigned = lastSigned
+        if let lastSigned, lastSigned.height == height, lastSigned.lockedRound >= 0 {
+            lockedRound = lastSigned.lockedRound
+            lockedValue = lastSigned.lockedValue
+        }
     }
 
     // MARK: Thresholds and proposer
@@ -146,10 +156,26 @@ public struct Tendermint<Validator: Hashable & Comparable & Sendable, Value: Has
 
     // MARK: Inputs
 
-    /// Starts round 0 of the current height.
+    /// Starts the current height: at round 0, or — restarted from durable state —
+    /// in the round it last signed in, resending that vote (the same content, so the
+    /// same signature) and never signing anything else in that step.
     public mutating func start() -> [Action] {
         var actions: [Action] = []
-        startRound(0, into: &actions)
+        guard let last = lastSigned, last.height == height, last.round > 0 || last.step > .propose else {
+            startRound(0, into: &actions)
+            return actions
+        }
+        startRound(last.round, into: &actions)
+        if last.step >= .prevote && step == .propose {
+            if last.step == .prevote, sign(.prevote, value: last.value, into: &actions) {
+                broadcast(vote(.prevote, last.value), into: &actions)
+            }
+            step = last.step == .precommit ? .precommit : .prevote
+            if last.step == .precommit, sign(.precommit, value: last.value, into: &actions) {
+                broadcast(vote(.precommit, last.value), into: &actions)
+            }
+        }
+        evaluate(into: &actions)
         return actions
     }
 
@@ -219,15 +245,17 @@ public struct Tendermint<Validator: Hashable & Comparable & Sendable, Value: Has
         var actions: [Action] = []
         switch kind {
         case .propose where round == self.round && step == .propose:
+            // The step moves on even when signing is refused (this step was signed
+            // before a restart): the algorithm must progress, the signature must not repeat.
             if sign(.prevote, value: nil, into: &actions) {
                 broadcast(vote(.prevote, nil), into: &actions)
-                step = .prevote
             }
+            step = .prevote
         case .prevote where round == self.round && step == .prevote:
             if sign(.precommit, value: nil, into: &actions) {
                 broadcast(vote(.precommit, nil), into: &actions)
-                step = .precommit
             }
+            step = .precommit
         case .precommit where round == self.round:
             startRound(round + 1, into: &actions)
         default:
@@ -279,7 +307,8 @@ public struct Tendermint<Validator: Hashable & Comparable & Sendable, Value: Has
     /// Records what is about to be signed; refuses anything that conflicts with what
     /// was signed before at the same height, round and step (after a restart too).
     private mutating func sign(_ step: Step, value: Value?, into actions: inout [Action]) -> Bool {
-        let state = SignedState(height: height, round: round, step: step, value: value)
+        let state = SignedState(height: height, round: round, step: step, value: value, lockedRound: lockedRound,
+                                lockedValue: lockedValue)
         if let last = lastSigned {
             if (last.height, last.round, last.step.rawValue) > (height, round, step.rawValue) { return false }
             if last.height == height && last.round == round && last.step == step { return last.value == value }

@@ -157,3 +157,17 @@ import TradewindWire
         #expect(throws: WireError.self) { try Evidence(wireEncoded: Evidence.conflictingVotes(vote, vote).wireEncoded) }
     }
 }
+
+@Suite struct StoredSafetyStateTests {
+    @Test func safetyStateRoundTripsWithItsLock() throws {
+        let value = Blake2b.hash256(Array("block".utf8))
+        let state = ConsensusEngine.Core.SignedState(height: 9, round: 3, step: .prevote, value: nil, lockedRound: 2, lockedValue: value)
+        let bytes = ConsensusEngine.encode(state)
+        #expect(try ConsensusEngine.decodeSignedState(bytes) == state)
+        // Trailing bytes and unknown versions are refused.
+        #expect(throws: WireError.self) { try ConsensusEngine.decodeSignedState(bytes + [0]) }
+        var future = bytes
+        future[0] = 9
+        #expect(throws: WireError.self) { try ConsensusEngine.decodeSignedState(future) }
+    }
+}

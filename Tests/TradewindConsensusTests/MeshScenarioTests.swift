@@ -91,3 +91,16 @@ func forEachSeed<Result: Sendable>(_ seeds: ClosedRange<UInt64>, _ body: @escapi
         #expect(first != nil && first! <= 64)
     }
 }
+
+@Suite struct RestartRegressionTests {
+    /// Seeds the 10,000-seed long run found stalling: an authority restarted from its
+    /// safety state had signed in a later round than the one it restarted in, refused
+    /// to sign again there and never moved on. It now resumes in that round (with its
+    /// lock), and these meshes recover.
+    @Test(arguments: [2667, 3888, 4740, 5222, 7028] as [UInt64])
+    func restartedAuthorityResumesItsRound(seed: UInt64) {
+        let scenario = MeshScenario(seed: seed)
+        let outcome = scenario.run()
+        #expect(outcome.violations.isEmpty, "\(scenario): \(outcome.violations.prefix(3))")
+    }
+}

@@ -265,3 +265,16 @@ func agreementHolds(_ simulation: Simulation<ValidatorNode>, honest: Set<Int>? =
         #expect(correctViolations == 0)
     }
 }
+
+@Suite struct SafetyStateTests {
+    /// The persisted state carries the lock: a validator restarted after precommitting
+    /// a value in round 1 keeps that lock and resumes in round 1.
+    @Test func restartKeepsTheLockAndTheRound() throws {
+        let signed = Machine.SignedState(height: 1, round: 1, step: .precommit, value: 7, lockedRound: 1, lockedValue: 7)
+        var machine = Machine(me: 1, validators: [0, 1, 2, 3], height: 1, lastSigned: signed)
+        _ = machine.start()
+        #expect(machine.round == 1)
+        #expect(machine.step == .precommit)
+        #expect(machine.lockedRound == 1 && machine.lockedValue == 7)
+    }
+}
