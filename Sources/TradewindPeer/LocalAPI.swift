@@ -235,6 +235,10 @@ public struct LocalAPI: Sendable {
             .set(status.uptimeSeconds > 0 ? Double(status.committedTransactions) / status.uptimeSeconds : 0)
         gauge("invalid_consensus_messages", help: "consensus messages dropped as invalid")
             .set(Double(metrics.invalidMessages))
+        gauge("consensus_messages_as_parts", help: "consensus messages sent as part transfers (too large for one message)")
+            .set(Double(metrics.largeMessages))
+        gauge("consensus_messages_oversize", help: "consensus messages dropped as too large even for parts")
+            .set(Double(metrics.oversizeDrops))
         gauge("datagrams_received", help: "datagrams received").set(Double(counters.datagramsReceived))
         gauge("datagrams_sent", help: "datagrams sent").set(Double(counters.datagramsSent))
         for reason in TransportCounters.DropReason.allCases {

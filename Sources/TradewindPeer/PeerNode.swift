@@ -246,6 +246,7 @@ public final class PeerNode: Sendable {
     public struct Metrics: Sendable {
         public var latencies: [Double]
         public var oversizeDrops: UInt64
+        public var largeMessages: UInt64
         public var invalidMessages: UInt64
         public var evidence: UInt64
     }
@@ -254,14 +255,13 @@ public final class PeerNode: Sendable {
         let state = self.state
         return try? await gossip.eventLoop.submit {
             Metrics(latencies: state.value.latencies, oversizeDrops: state.value.oversizeDrops,
+                    largeMessages: state.value.largeMessages,
                     invalidMessages: state.value.engine.invalidMessages, evidence: state.value.engine.evidenceSeen)
         }.get()
     }
 
     public func members() async -> [MemberView] {
-        let state = self.state
-        _ = state
-        return (try? await gossip.eventLoop.submit {
+        (try? await gossip.eventLoop.submit {
             self.gossip.membersOnEventLoop.sorted { $0.id < $1.id }.map {
                 MemberView(address: $0.id.description, endpoint: "\($0.address.host):\($0.address.port)",
                            status: "\($0.status)", incarnation: $0.incarnation, height: $0.height)
