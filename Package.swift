@@ -2,6 +2,12 @@
 import PackageDescription
 
 // Layout and dependency direction: docs/ARCHITECTURE.md.
+
+// Modules on the per-transaction and per-datagram paths are generic at their seams
+// (state views, byte sources, the transport's endpoint). Full cross-module
+// optimisation lets callers specialise them instead of going through runtime
+// generic metadata on every call (measured: docs/PERFORMANCE.md).
+let hotPath: [SwiftSetting] = [.unsafeFlags(["-cross-module-optimization"], .when(configuration: .release))]
 // Wire (codec and vocabulary types) is at the bottom; Crypto and Store build on it.
 let package = Package(
     name: "Tradewind",
@@ -35,12 +41,15 @@ let package = Package(
             pkgConfig: "lmdb",
             providers: [.apt(["liblmdb-dev"])]
         ),
-        .target(name: "TradewindWire"),
-        .target(name: "TradewindCrypto", dependencies: ["CSodium", "TradewindWire"]),
-        .target(name: "TradewindLedger", dependencies: ["TradewindCrypto", "TradewindWire"]),
+        .target(name: "TradewindWire", swiftSettings: hotPath),
+        .target(name: "TradewindCrypto", dependencies: ["CSodium", "TradewindWire"], swiftSettings: hotPath),
+        .target(name: "TradewindLedger", dependencies: ["TradewindCrypto", "TradewindWire"], swiftSettings: hotPath),
         .target(name: "TradewindGossip", dependencies: ["TradewindWire", "TradewindCrypto"]),
         .target(name: "TradewindSimulation"),
-        .target(name: "TradewindConsensus", dependencies: ["TradewindWire", "TradewindCrypto", "TradewindLedger"]),
+        .target(
+            name: "TradewindConsensus", dependencies: ["TradewindWire", "TradewindCrypto", "TradewindLedger"],
+            swiftSettings: hotPath
+        ),
         .target(
             name: "TradewindPeer",
             dependencies: [
@@ -55,15 +64,8 @@ let package = Package(
                 .product(name: "Hummingbird", package: "hummingbird"),
             ]
         ),
-        .target(name: "TradewindStore", dependencies: ["CLMDB", "TradewindWire", "TradewindLedger"]),
-        .target(
-            name: "TradewindNoise",
-            dependencies: ["TradewindCrypto", "TradewindWire"],
-            // The transport core is generic over its endpoint and random source; full
-            // cross-module optimisation lets the shell's instantiation be specialised
-            // instead of going through runtime generic metadata on every datagram.
-            swiftSettings: [.unsafeFlags(["-cross-module-optimization"], .when(configuration: .release))]
-        ),
+        .target(name: "TradewindStore", dependencies: ["CLMDB", "TradewindWire", "TradewindLedger"], swiftSettings: hotPath),
+        .target(name: "TradewindNoise", dependencies: ["TradewindCrypto", "TradewindWire"], swiftSettings: hotPath),
         .target(
             name: "TradewindTransport",
             dependencies: [

@@ -9,7 +9,8 @@ import TradewindWire
 /// One peer's whole path for transactions, in process: decode → verify (all cores,
 /// once each) → mempool → propose → execute → commit to LMDB, with a single
 /// authority so that agreement decides at once. Verification runs on worker threads
-/// while this thread admits, executes and commits: the figure shows how well they overlap.
+/// while this thread admits, executes, persists its votes and commits, as the peer's
+/// event loop does: the figure shows how well they overlap.
 enum PipelineBench {
     struct Result {
         var transactions: Int
@@ -84,26 +85,35 @@ enum PipelineBench {
             DispatchQueue.global().async(group: group) {
                 while let index = cursor.next(limit: chunks) {
                     let slice = encoded[(index * chunk)..<min(encoded.count, (index + 1) * chunk)]
-                    let verified = slice.compactMap { bytes -> Transaction? in
-                        guard let transaction = try? Transaction(wireEncoded: bytes),
-                              transaction.hasValidSignature(network: network) else { return nil }
-                        return transaction
+                    let verified = slice.compactMap { bytes -> IdentifiedTransaction? in
+                        guard let identified = try? IdentifiedTransaction(wireEncoded: bytes),
+                              identified.transaction.hasValidSignature(network: network) else { return nil }
+                        return identified
                     }
                     queue.push(verified)
                 }
             }
         }
+        // As in the peer: each vote's safety state is synced before it counts, each
+        // decided block committed in one LMDB transaction, then the engine resumes.
         var committed = 0, blocks = 0
         var admitTime: UInt64 = 0, proposeTime: UInt64 = 0, commitTime: UInt64 = 0
         func perform(_ actions: [ConsensusEngine.Action]) throws {
             var applied = false
-            for case let .commit(block, certificate, execution) in actions {
-                let t = DispatchTime.now().uptimeNanoseconds
-                try store.commit(block, certificate: certificate, execution: execution)
-                commitTime += DispatchTime.now().uptimeNanoseconds - t
-                committed += block.transactions.count
-                blocks += 1
-                applied = true
+            for action in actions {
+                switch action {
+                case let .persist(signed):
+                    try store.saveSignedState(ConsensusEngine.encode(signed))
+                case let .commit(block, certificate, execution):
+                    let t = DispatchTime.now().uptimeNanoseconds
+                    try store.commit(block, certificate: certificate, execution: execution)
+                    commitTime += DispatchTime.now().uptimeNanoseconds - t
+                    committed += block.transactions.count
+                    blocks += 1
+                    applied = true
+                case .broadcast, .send, .sendCommittedBlock:
+                    break
+                }
             }
             if applied { try perform(try store.withState { engine.resume(now: now(), state: $0) }) }
         }
@@ -162,11 +172,11 @@ final class Cursor: @unchecked Sendable {
 
 /// Verified batches from the workers to the engine's thread.
 final class VerifiedQueue: @unchecked Sendable {
-    private var batches: [[Transaction]] = []
+    private var batches: [[IdentifiedTransaction]] = []
     private var pushed = 0
     private let condition = NSCondition()
 
-    func push(_ batch: [Transaction]) {
+    func push(_ batch: [IdentifiedTransaction]) {
         condition.lock()
         batches.append(batch)
         pushed += 1
@@ -175,7 +185,7 @@ final class VerifiedQueue: @unchecked Sendable {
     }
 
     /// Everything verified so far (waits briefly when nothing is ready).
-    func popAll() -> [Transaction] {
+    func popAll() -> [IdentifiedTransaction] {
         condition.lock()
         defer { condition.unlock() }
         if batches.isEmpty { _ = condition.wait(until: Date().addingTimeInterval(0.002)) }

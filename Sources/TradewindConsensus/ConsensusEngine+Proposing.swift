@@ -17,7 +17,7 @@ extension ConsensusEngine {
         let context = Ledger.BlockContext(height: height, time: nextBlockTime, parentTime: head.time)
         let execution: Ledger.Execution
         do {
-            execution = try ledger.execute(transactions, context: context, previousRoot: head.stateRoot, view: state,
+            execution = try ledger.execute(identified: transactions, context: context, previousRoot: head.stateRoot, view: state,
                                            verifySignatures: false,
                                            offenses: evidence.map { Offense($0.evidence) })
         } catch {

@@ -37,7 +37,7 @@ extension ConsensusEngine {
         case let .evidence(evidence):
             receive(evidence, state: state, into: &actions)
         case let .transactions(transactions):
-            for transaction in transactions { accept(transaction, verified: false, state: state, into: &actions) }
+            for transaction in transactions { accept(IdentifiedTransaction(transaction), verified: false, state: state, into: &actions) }
         case let .transactionRequest(requestHeight, ids):
             guard requestHeight == height else { return actions }
             let found = ids.prefix(ConsensusMessage.maxTransactionsPerMessage).compactMap { body(of: $0) }
@@ -55,11 +55,17 @@ extension ConsensusEngine {
     /// checked its signature (on another core).
     public mutating func submit(_ transaction: Transaction, verified: Bool = false, now: UInt64,
                                 state: some StateView) -> (Submission, [Action]) {
+        submit(IdentifiedTransaction(transaction), verified: verified, now: now, state: state)
+    }
+
+    /// `submit` for a transaction whose id and size the caller already computed.
+    public mutating func submit(_ identified: IdentifiedTransaction, verified: Bool = false, now: UInt64,
+                                state: some StateView) -> (Submission, [Action]) {
         self.now = max(self.now, now)
         var actions: [Action] = []
         resumeIfNeeded(state: state, into: &actions)
-        let submission = admit(transaction, verifySignature: !verified, state: state)
-        if case .accepted = submission { actions.append(.broadcast(.transactions([transaction]))) }
+        let submission = admit(identified, verifySignature: !verified, state: state)
+        if case .accepted = submission { actions.append(.broadcast(.transactions([identified.transaction]))) }
         return (submission, actions)
     }
 
@@ -72,27 +78,23 @@ extension ConsensusEngine {
     }
 
     /// Mempool admission: the signature, then what the ledger can tell now.
-    mutating func admit(_ transaction: Transaction, verifySignature: Bool, state: some StateView,
-                        id knownID: Bytes32? = nil, size knownSize: Int? = nil) -> Submission {
-        var id = knownID ?? .zero, size = knownSize ?? 0
-        if knownID == nil || knownSize == nil {
-            let encoded = transaction.wireEncoded
-            id = Blake2b.hash256(encoded)
-            size = encoded.count
-        }
+    mutating func admit(_ identified: IdentifiedTransaction, verifySignature: Bool, state: some StateView) -> Submission {
+        let (transaction, id, size) = (identified.transaction, identified.id, identified.size)
         if mempool.contains(id) { return .mempool(.duplicate) }
         guard size <= Int(ledger.parameters.maxTransactionBytes) else {
             return .rejected(TransactionResult(.temTOO_LARGE, "\(size) bytes exceed the cap of \(ledger.parameters.maxTransactionBytes)"))
         }
         let context = Ledger.BlockContext(height: height, time: nextBlockTime, parentTime: head.time)
-        let result: TransactionResult
+        let failure: TransactionResult?
         do {
             // Signature first (check verifies it): a forged transaction never reaches the pool.
-            result = try ledger.check(transaction, id: id, size: size, view: state, at: context, verifySignature: verifySignature)
+            failure = try ledger.check(transaction, size: size, view: state, at: context, chain: chain,
+                                       verifySignature: verifySignature)
         } catch {
             return .unavailable("committed state unreadable: \(error)")
         }
-        guard result.code.isApplied || result.code.resultClass == .retry else { return .rejected(result) }
+        // A sequence ahead of the account's waits in the pool; anything else that fails never applies.
+        if let failure, failure.code.resultClass != .retry { return .rejected(failure) }
         let next = (try? StateOverlay(base: state).record(.account(transaction.sender), as: AccountState.self))??.nextSequence ?? 0
         let admission = mempool.add(transaction, id: id, size: size, nextSequence: next)
         return admission == .added ? .accepted(id) : .mempool(admission)
@@ -100,7 +102,7 @@ extension ConsensusEngine {
 
     /// Transactions from the network whose signatures the shell already verified
     /// (on all cores, once each): fill waiting proposals, then go to the mempool.
-    public mutating func receive(verified transactions: [Transaction], now: UInt64, state: some StateView) -> [Action] {
+    public mutating func receive(verified transactions: [IdentifiedTransaction], now: UInt64, state: some StateView) -> [Action] {
         self.now = max(self.now, now)
         var actions: [Action] = []
         resumeIfNeeded(state: state, into: &actions)
@@ -109,9 +111,8 @@ extension ConsensusEngine {
     }
 
     /// A transaction from the network: fills waiting proposals, then goes to the mempool.
-    mutating func accept(_ transaction: Transaction, verified: Bool, state: some StateView, into actions: inout [Action]) {
-        let encoded = transaction.wireEncoded
-        let id = Blake2b.hash256(encoded)
+    mutating func accept(_ identified: IdentifiedTransaction, verified: Bool, state: some StateView, into actions: inout [Action]) {
+        let (transaction, id) = (identified.transaction, identified.id)
         let needed = candidates.contains { $0.value.missing.contains(id) }
         if !needed && mempool.contains(id) { return }
         guard verified || transaction.hasValidSignature(network: network) else {
@@ -125,7 +126,7 @@ extension ConsensusEngine {
                 if candidates[blockID]?.missing.isEmpty == true { evaluate(blockID, state: state, into: &actions) }
             }
         }
-        _ = admit(transaction, verifySignature: false, state: state, id: id, size: encoded.count)
+        _ = admit(identified, verifySignature: false, state: state)
     }
 
     // MARK: Proposals

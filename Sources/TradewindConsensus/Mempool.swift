@@ -1,3 +1,4 @@
+import TradewindLedger
 import TradewindWire
 
 /// Transactions waiting for a block: pure, bounded in count and bytes, one queue
@@ -78,10 +79,16 @@ public struct Mempool: Sendable {
 
     /// Candidates for a block: each sender's queue in sequence order, senders
     /// interleaved by who has waited longest, up to `maxCount` and `maxBytes`.
-    public func candidates(maxCount: Int, maxBytes: Int) -> [Transaction] {
-        var runs = queues.map { _, queue in queue.sorted { $0.key < $1.key }.compactMap { entries[$0.value] } }
-        runs.sort { ($0.first?.arrival ?? 0) < ($1.first?.arrival ?? 0) }
-        var picked: [Transaction] = []
+    public func candidates(maxCount: Int, maxBytes: Int) -> [IdentifiedTransaction] {
+        // Ids only, and no more per sender than a block can take: the pool may be far
+        // larger than a block.
+        var runs: [(arrival: UInt64, ids: [Bytes32])] = queues.values.map { queue in
+            let ids = queue.keys.sorted().prefix(maxCount).compactMap { queue[$0] }
+            return (ids.first.flatMap { entries[$0]?.arrival } ?? 0, ids)
+        }
+        runs.sort { $0.arrival < $1.arrival }
+        var picked: [IdentifiedTransaction] = []
+        picked.reserveCapacity(min(maxCount, entries.count))
         var used = 0
         var cursors = [Int](repeating: 0, count: runs.count)
         var exhausted = 0
@@ -89,10 +96,13 @@ public struct Mempool: Sendable {
             exhausted = 0
             for run in runs.indices {
                 guard picked.count < maxCount else { break }
-                if cursors[run] >= runs[run].count { exhausted += 1; continue }
-                let entry = runs[run][cursors[run]]
-                if used + entry.size > maxBytes { cursors[run] = runs[run].count; exhausted += 1; continue }
-                picked.append(entry.transaction)
+                guard cursors[run] < runs[run].ids.count, let entry = entries[runs[run].ids[cursors[run]]] else {
+                    exhausted += 1
+                    continue
+                }
+                if used + entry.size > maxBytes { cursors[run] = runs[run].ids.count; exhausted += 1; continue }
+                picked.append(IdentifiedTransaction(transaction: entry.transaction, id: runs[run].ids[cursors[run]],
+                                                    size: entry.size))
                 used += entry.size
                 cursors[run] += 1
             }

@@ -6,11 +6,14 @@ import TradewindWire
 /// another. The tag's one-byte length prefix keeps tag and network id unambiguous.
 public struct SigningDomain: Hashable, Sendable, CustomStringConvertible {
     public let tag: String
+    /// len(tag) ‖ tag, built once: digests are computed for every transaction.
+    private let prefix: [UInt8]
 
     /// `tag` is ASCII, 1 to 64 bytes; tags are constants chosen by the protocol.
     public init(_ tag: String) {
         precondition(!tag.isEmpty && tag.utf8.count <= 64 && tag.allSatisfy(\.isASCII), "invalid signing tag")
         self.tag = tag
+        self.prefix = [UInt8(tag.utf8.count)] + Array(tag.utf8)
     }
 
     /// The 32-byte digest that is actually signed.
@@ -21,8 +24,7 @@ public struct SigningDomain: Hashable, Sendable, CustomStringConvertible {
         } catch {
             preconditionFailure("BLAKE2b-256 parameters are constant")
         }
-        let tagBytes = Array(tag.utf8)
-        hasher.update([UInt8(tagBytes.count)] + tagBytes)
+        hasher.update(prefix)
         hasher.update(network)
         hasher.update(body)
         return Bytes32(hasher.finalize()) ?? .zero

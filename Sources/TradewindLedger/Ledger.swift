@@ -87,6 +87,15 @@ public struct Ledger: Sendable {
         _ candidates: [Transaction], context: BlockContext, previousRoot: Bytes32, view: some StateView,
         verifySignatures: Bool = true, offenses: [Offense] = []
     ) throws(LedgerError) -> Execution {
+        try execute(identified: candidates.map(IdentifiedTransaction.init), context: context, previousRoot: previousRoot,
+                    view: view, verifySignatures: verifySignatures, offenses: offenses)
+    }
+
+    /// `execute` for candidates whose ids and sizes are already known (the mempool's).
+    public func execute(
+        identified candidates: [IdentifiedTransaction], context: BlockContext, previousRoot: Bytes32, view: some StateView,
+        verifySignatures: Bool = true, offenses: [Offense] = []
+    ) throws(LedgerError) -> Execution {
         var state = StateOverlay(base: view)
         guard var chain = try state.record(.chain, as: ChainState.self) else { throw .missingChainState }
         guard context.height == chain.height + 1 else {
@@ -101,24 +110,23 @@ public struct Ledger: Sendable {
         results.reserveCapacity(candidates.count)
         var bytes: UInt64 = 0
         var scheduledChange: [Address]?
-        for transaction in candidates {
-            let encoded = transaction.wireEncoded
-            let id = Blake2b.hash256(encoded)
+        for candidate in candidates {
+            let (transaction, id, size) = (candidate.transaction, candidate.id, candidate.size)
             if included.count >= Int(parameters.maxTransactionsPerBlock)
-                || bytes + UInt64(encoded.count) > parameters.maxBlockBytes {
+                || bytes + UInt64(size) > parameters.maxBlockBytes {
                 let full = TransactionResult(.terPRE_SEQ, "block full")
                 excluded.append(Outcome(transaction: transaction, id: id, result: full))
                 results.append(full)
                 continue
             }
             var step = Step(ledger: self, context: context, chain: chain)
-            let result = try step.run(transaction, id: id, size: encoded.count, verifySignature: verifySignatures,
+            let result = try step.run(transaction, id: id, size: size, verifySignature: verifySignatures,
                                       state: &state)
             let outcome = Outcome(transaction: transaction, id: id, result: result)
             results.append(result)
             if result.code.isApplied {
                 included.append(outcome)
-                bytes += UInt64(encoded.count)
+                bytes += UInt64(size)
                 chain = step.chain
                 if let change = step.scheduledSet { scheduledChange = change }
             } else {
@@ -168,22 +176,26 @@ public struct Ledger: Sendable {
         return execution
     }
 
-    /// Whether `transaction` could be applied on top of `view` in the next block
-    /// (for mempool admission): its result, as far as it can be known now.
-    public func check(_ transaction: Transaction, view: some StateView, at context: BlockContext,
-                      verifySignature: Bool = true) throws(LedgerError) -> TransactionResult {
-        let encoded = transaction.wireEncoded
-        return try check(transaction, id: Blake2b.hash256(encoded), size: encoded.count, view: view, at: context,
-                         verifySignature: verifySignature)
-    }
-
-    /// `check` for a caller that already has the transaction's id and encoded size.
-    public func check(_ transaction: Transaction, id: Bytes32, size: Int, view: some StateView, at context: BlockContext,
-                      verifySignature: Bool = true) throws(LedgerError) -> TransactionResult {
-        var state = StateOverlay(base: view)
-        guard let chain = try state.record(.chain, as: ChainState.self) else { throw .missingChainState }
-        var step = Step(ledger: self, context: context, chain: chain)
-        return try step.run(transaction, id: id, size: size, verifySignature: verifySignature, state: &state)
+    /// Mempool admission: whether `transaction` (with its id and encoded size) passes
+    /// every check before its body on top of `view` in the next block — form, signature
+    /// (unless already verified), expiry, account and sequence. Nil if it does: it
+    /// would then be applied, its body deciding between tes and tec, so the body is
+    /// not run here. `chain` is the chain state `view` holds, if the caller has it.
+    public func check(_ transaction: Transaction, size: Int, view: some StateView, at context: BlockContext,
+                      chain knownChain: ChainState? = nil, verifySignature: Bool = true) throws(LedgerError) -> TransactionResult? {
+        let state = StateOverlay(base: view)
+        let chain: ChainState
+        if let knownChain {
+            chain = knownChain
+        } else {
+            guard let stored = try state.record(.chain, as: ChainState.self) else { throw .missingChainState }
+            chain = stored
+        }
+        let step = Step(ledger: self, context: context, chain: chain)
+        switch try step.precheck(transaction, size: size, verifySignature: verifySignature, state: state) {
+        case let .fails(result): return result
+        case .passes: return nil
+        }
     }
 }
 

@@ -19,35 +19,55 @@ struct Step {
     var now: UInt64 { context.parentTime }
     var parameters: Genesis.Parameters { ledger.parameters }
 
-    /// Checks, in order: malformed (tem), signature, sender account and sequence
-    /// (tef/ter); then runs the body. A body that fails (tec) is rolled back but the
-    /// sequence is still consumed.
-    mutating func run<Base: StateView>(
-        _ transaction: Transaction, id: Bytes32, size: Int, verifySignature: Bool, state: inout StateOverlay<Base>
-    ) throws(LedgerError) -> TransactionResult {
+    /// What a transaction must pass before its body runs.
+    enum Precheck {
+        case fails(TransactionResult)
+        /// The sender's account as it stands.
+        case passes(AccountState)
+    }
+
+    /// Checks, in order: size and form (tem), signature, expiry, sender account and
+    /// sequence (tef/ter). A transaction that passes is applied: its body decides
+    /// between tes and tec.
+    func precheck<Base: StateView>(
+        _ transaction: Transaction, size: Int, verifySignature: Bool, state: StateOverlay<Base>
+    ) throws(LedgerError) -> Precheck {
         guard size <= Int(parameters.maxTransactionBytes) else {
-            return TransactionResult(.temTOO_LARGE, "\(size) bytes, the maximum is \(parameters.maxTransactionBytes)")
+            return .fails(TransactionResult(.temTOO_LARGE, "\(size) bytes, the maximum is \(parameters.maxTransactionBytes)"))
         }
-        if let malformed = ledger.staticCheck(transaction) { return malformed }
+        if let malformed = ledger.staticCheck(transaction) { return .fails(malformed) }
         if verifySignature {
             let key = Ed25519.PublicKey(transaction.sender.publicKey)
             let signature = Ed25519.Signature(transaction.signature)
             guard key.isValidSignature(signature, domain: Ledger.transactionDomain, network: ledger.networkID,
                                        body: transaction.signingBody) else {
-                return TransactionResult(.temBAD_SIGNATURE, "sender \(transaction.sender)")
+                return .fails(TransactionResult(.temBAD_SIGNATURE, "sender \(transaction.sender)"))
             }
         }
         guard context.height <= transaction.lastValidHeight else {
-            return TransactionResult(.tefEXPIRED, "last valid height \(transaction.lastValidHeight), block height \(context.height)")
+            return .fails(TransactionResult(.tefEXPIRED, "last valid height \(transaction.lastValidHeight), block height \(context.height)"))
         }
-        guard var account = try state.record(.account(transaction.sender), as: AccountState.self) else {
-            return TransactionResult(.tefNO_ACCOUNT, "\(transaction.sender)")
+        guard let account = try state.record(.account(transaction.sender), as: AccountState.self) else {
+            return .fails(TransactionResult(.tefNO_ACCOUNT, "\(transaction.sender)"))
         }
         if transaction.sequence < account.nextSequence {
-            return TransactionResult(.tefPAST_SEQ, "sequence \(transaction.sequence), next is \(account.nextSequence)")
+            return .fails(TransactionResult(.tefPAST_SEQ, "sequence \(transaction.sequence), next is \(account.nextSequence)"))
         }
         if transaction.sequence > account.nextSequence {
-            return TransactionResult(.terPRE_SEQ, "sequence \(transaction.sequence), next is \(account.nextSequence)")
+            return .fails(TransactionResult(.terPRE_SEQ, "sequence \(transaction.sequence), next is \(account.nextSequence)"))
+        }
+        return .passes(account)
+    }
+
+    /// The prechecks, then the body. A body that fails (tec) is rolled back but the
+    /// sequence is still consumed.
+    mutating func run<Base: StateView>(
+        _ transaction: Transaction, id: Bytes32, size: Int, verifySignature: Bool, state: inout StateOverlay<Base>
+    ) throws(LedgerError) -> TransactionResult {
+        var account: AccountState
+        switch try precheck(transaction, size: size, verifySignature: verifySignature, state: state) {
+        case let .fails(result): return result
+        case let .passes(current): account = current
         }
         account.nextSequence += 1
         state.begin()

@@ -165,13 +165,15 @@ public final class PeerNode: Sendable {
     /// threads); it then spreads to the mesh.
     public func submit(_ transaction: Transaction) async -> ConsensusEngine.Submission {
         let state = self.state
-        let verified = (try? await verifier.verify([transaction], on: gossip.eventLoop).get())?.isEmpty == false
+        guard let checked = (try? await verifier.check([transaction], on: gossip.eventLoop).get())?.first else {
+            return .unavailable("the peer is shutting down")
+        }
         return (try? await gossip.eventLoop.submit {
             let now = Self.now
             let result: (ConsensusEngine.Submission, [ConsensusEngine.Action])
             do {
                 result = try self.store.withState { view in
-                    state.value.engine.submit(transaction, verified: verified, now: now, state: view)
+                    state.value.engine.submit(checked.identified, verified: checked.isValid, now: now, state: view)
                 }
             } catch {
                 return .unavailable("cannot read the store: \(error)")
@@ -186,7 +188,9 @@ public final class PeerNode: Sendable {
     /// hop to the event loop (how load generators and batching clients submit).
     public func submit(batch transactions: [Transaction]) async -> [ConsensusEngine.Submission] {
         let state = self.state
-        let verifiedIDs = Set(((try? await verifier.verify(transactions, on: gossip.eventLoop).get()) ?? []).map(\.id))
+        guard let checked = try? await verifier.check(transactions, on: gossip.eventLoop).get() else {
+            return transactions.map { _ in .unavailable("the peer is shutting down") }
+        }
         return (try? await gossip.eventLoop.submit {
             let now = Self.now
             var submissions: [ConsensusEngine.Submission] = []
@@ -194,12 +198,12 @@ public final class PeerNode: Sendable {
             var accepted: [Transaction] = []
             do {
                 try self.store.withState { view in
-                    for transaction in transactions {
+                    for check in checked {
                         let (submission, _) = state.value.engine.submit(
-                            transaction, verified: verifiedIDs.contains(transaction.id), now: now, state: view)
+                            check.identified, verified: check.isValid, now: now, state: view)
                         if case let .accepted(id) = submission {
                             state.value.submittedAt[id] = DispatchTime.now().uptimeNanoseconds
-                            accepted.append(transaction)
+                            accepted.append(check.identified.transaction)
                         }
                         submissions.append(submission)
                     }
@@ -336,19 +340,7 @@ public final class PeerNode: Sendable {
                     exit(1)
                 }
                 committed = true
-                state.committedTransactions += UInt64(block.transactions.count)
-                let nowMonotonic = DispatchTime.now().uptimeNanoseconds
-                for outcome in execution.included {
-                    if let at = state.submittedAt.removeValue(forKey: outcome.id) {
-                        state.latencies.append(Double(nowMonotonic - at) / 1e9)
-                    }
-                }
-                if state.latencies.count > 10_000 { state.latencies.removeFirst(state.latencies.count - 10_000) }
-                gossip.setHeightOnEventLoop(block.header.height)
-                logger.debug("committed", metadata: [
-                    "height": "\(block.header.height)", "id": "\(block.header.id.hex.prefix(16))",
-                    "transactions": "\(block.transactions.count)", "round": "\(certificate.round)",
-                ])
+                record(block, certificate: certificate, execution: execution)
             case let .sendCommittedBlock(height, to):
                 if let block = try? store.block(at: height), let certificate = try? store.certificate(at: height) {
                     send(ConsensusMessage.committedBlock(block, certificate).wireEncoded, to: to)
@@ -356,10 +348,28 @@ public final class PeerNode: Sendable {
             }
         }
         if committed {
-            if state.submittedAt.count > 100_000 { state.submittedAt.removeAll() }
             let now = Self.now
             if let more = try? store.withState({ view in state.engine.resume(now: now, state: view) }) { perform(more) }
         }
+    }
+
+    /// Figures for a block just committed: throughput, submission-to-commit latency.
+    private func record(_ block: Block, certificate: CommitCertificate, execution: Ledger.Execution) {
+        let state = self.state.value
+        state.committedTransactions += UInt64(block.transactions.count)
+        let nowMonotonic = DispatchTime.now().uptimeNanoseconds
+        for outcome in execution.included {
+            if let at = state.submittedAt.removeValue(forKey: outcome.id) {
+                state.latencies.append(Double(nowMonotonic - at) / 1e9)
+            }
+        }
+        if state.latencies.count > 10_000 { state.latencies.removeFirst(state.latencies.count - 10_000) }
+        if state.submittedAt.count > 100_000 { state.submittedAt.removeAll() }
+        gossip.setHeightOnEventLoop(block.header.height)
+        logger.debug("committed", metadata: [
+            "height": "\(block.header.height)", "id": "\(block.header.id.hex.prefix(16))",
+            "transactions": "\(block.transactions.count)", "round": "\(certificate.round)",
+        ])
     }
 
     static let consensusObjectTag: UInt64 = 0xC0

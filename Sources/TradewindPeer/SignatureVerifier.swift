@@ -24,29 +24,43 @@ final class SignatureVerifier: Sendable {
         try? await pool.shutdownGracefully()
     }
 
-    /// The transactions whose signatures verify, in their order, delivered on `eventLoop`.
-    func verify(_ transactions: [Transaction], on eventLoop: EventLoop) -> EventLoopFuture<[Transaction]> {
-        let ids = transactions.map(\.id)
-        let known = verified.withLockedValue { cache in ids.map { cache.contains($0) } }
-        let pending = transactions.indices.filter { !known[$0] }
-        if pending.isEmpty { return eventLoop.makeSucceededFuture(transactions) }
+    /// A transaction with its id and size (computed on the pool's threads) and whether its signature verifies.
+    struct Checked: Sendable {
+        var identified: IdentifiedTransaction
+        var isValid: Bool
+    }
+
+    /// Every transaction, in order, identified and checked on the pool's threads,
+    /// delivered on `eventLoop`: the event loop neither hashes nor verifies.
+    func check(_ transactions: [Transaction], on eventLoop: EventLoop) -> EventLoopFuture<[Checked]> {
+        if transactions.isEmpty { return eventLoop.makeSucceededFuture([]) }
         let network = self.network
-        var futures: [EventLoopFuture<[Int]>] = []
-        for start in stride(from: 0, to: pending.count, by: Self.chunk) {
-            let slice = Array(pending[start..<min(start + Self.chunk, pending.count)])
-            let batch = slice.map { transactions[$0] }
+        let cache = verified
+        var futures: [EventLoopFuture<[Checked]>] = []
+        for start in stride(from: 0, to: transactions.count, by: Self.chunk) {
+            let batch = transactions[start..<min(start + Self.chunk, transactions.count)]
             futures.append(pool.runIfActive(eventLoop: eventLoop) {
-                zip(slice, batch).compactMap { index, transaction in transaction.hasValidSignature(network: network) ? index : nil }
+                let identified = batch.map(IdentifiedTransaction.init)
+                let known = cache.withLockedValue { set in identified.map { set.contains($0.id) } }
+                let checked = zip(identified, known).map { transaction, known in
+                    Checked(identified: transaction,
+                            isValid: known || transaction.transaction.hasValidSignature(network: network))
+                }
+                let fresh = zip(checked, known).filter { $0.0.isValid && !$0.1 }.map(\.0.identified.id)
+                if !fresh.isEmpty {
+                    cache.withLockedValue { set in
+                        if set.count + fresh.count > Self.cacheLimit { set.removeAll(keepingCapacity: true) }
+                        set.formUnion(fresh)
+                    }
+                }
+                return checked
             })
         }
-        let cache = verified
-        return EventLoopFuture.whenAllSucceed(futures, on: eventLoop).map { results in
-            let good = Set(results.joined())
-            cache.withLockedValue { set in
-                if set.count > Self.cacheLimit { set.removeAll(keepingCapacity: true) }
-                for index in good { set.insert(ids[index]) }
-            }
-            return transactions.indices.filter { known[$0] || good.contains($0) }.map { transactions[$0] }
-        }
+        return EventLoopFuture.whenAllSucceed(futures, on: eventLoop).map { Array($0.joined()) }
+    }
+
+    /// The transactions whose signatures verify, in their order, identified.
+    func verify(_ transactions: [Transaction], on eventLoop: EventLoop) -> EventLoopFuture<[IdentifiedTransaction]> {
+        check(transactions, on: eventLoop).map { checked in checked.filter(\.isValid).map(\.identified) }
     }
 }

@@ -1,17 +1,18 @@
 import TradewindLedger
 import TradewindWire
 
-/// A peer's chain on LMDB: the ledger state, blocks by height and id, the
-/// transaction index and receipts. Each block is applied in one write transaction —
+/// A peer's chain on LMDB: the ledger state, blocks by height and id, and
+/// receipts (which index the transactions). Each block is applied in one write transaction —
 /// the block, its receipts and every state change, or none of them.
 public final class ChainStore: @unchecked Sendable {
     static let state = Table<[UInt8], [UInt8]>("state")
     static let blocks = Table<UInt64, [UInt8]>("blocks")
     static let blockIDs = Table<Bytes32, UInt64>("block_ids")
-    static let transactions = Table<Bytes32, [UInt8]>("transactions")
     static let receipts = Table<Bytes32, [UInt8]>("receipts")
     static let meta = Table<String, [UInt8]>("meta")
     static let certificates = Table<UInt64, [UInt8]>("certificates")
+    /// "transactions" (id → location) is no longer written, the receipts being the
+    /// index; it is still opened so that homes written before keep opening unchanged.
     public static let tableNames = ["state", "blocks", "block_ids", "transactions", "receipts", "meta", "certificates"]
 
     public let environment: StoreEnvironment
@@ -112,11 +113,9 @@ public final class ChainStore: @unchecked Sendable {
         let blockID = header.id
         try txn.put(block.wireEncoded, forKey: header.height, in: Self.blocks)
         try txn.put(header.height, forKey: blockID, in: Self.blockIDs)
+        // The receipt is also the transaction index (it holds height and position):
+        // one random-key write per transaction instead of two.
         for (index, outcome) in execution.included.enumerated() {
-            var location = WireWriter()
-            location.writeVarint(header.height)
-            location.writeUInt32(UInt32(index))
-            try txn.put(location.bytes, forKey: outcome.id, in: Self.transactions)
             let receipt = Receipt(transactionID: outcome.id, height: header.height, index: UInt32(index),
                                   code: outcome.result.code.rawValue, message: outcome.result.message)
             try txn.put(receipt.wireEncoded, forKey: outcome.id, in: Self.receipts)
@@ -142,16 +141,10 @@ public final class ChainStore: @unchecked Sendable {
 
     /// Where a committed transaction is: its block height and index.
     public func location(of transaction: Bytes32) throws -> (height: UInt64, index: UInt32)? {
-        try environment.read { txn in
-            guard let bytes = try txn.get(transaction, in: Self.transactions) else { return nil }
-            var reader = WireReader(bytes)
-            let location = (try reader.readVarint(), try reader.readUInt32())
-            try reader.expectEnd()
-            return location
-        }
+        try receipt(for: transaction).map { ($0.height, $0.index) }
     }
 
-    /// Consensus safety state (the last signed height, round, step and value):
+    /// Consensus safety state (the last signed height, round, step, value and lock):
     /// written durably before any vote or proposal leaves the peer.
     public func saveSignedState(_ bytes: [UInt8]) throws {
         try environment.write { txn in try txn.put(bytes, forKey: "signed", in: Self.meta) }

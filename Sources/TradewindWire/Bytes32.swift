@@ -16,10 +16,21 @@ public struct Bytes32: Hashable, Comparable, Sendable {
     /// Nil unless `bytes` holds exactly 32 bytes.
     public init?(_ bytes: some Collection<UInt8>) {
         guard bytes.count == Self.byteCount else { return nil }
-        self = .zero
-        withUnsafeMutableBytes(of: &words) { buffer in
-            for (index, byte) in bytes.enumerated() { buffer[index] = byte }
+        var words: (UInt64, UInt64, UInt64, UInt64) = (0, 0, 0, 0)
+        Swift.withUnsafeMutableBytes(of: &words) { buffer in
+            // Arrays and slices (nearly every caller) are copied in one move.
+            let copied: Void? = bytes.withContiguousStorageIfAvailable { source in
+                buffer.copyMemory(from: UnsafeRawBufferPointer(source))
+            }
+            if copied == nil {
+                var index = 0
+                for byte in bytes {
+                    buffer[index] = byte
+                    index += 1
+                }
+            }
         }
+        self.words = words
     }
 
     /// Fills the 32 bytes through `body`, for C functions that write their output.

@@ -20,7 +20,9 @@ import TradewindWire
         var pool = Mempool()
         for sequence in [2, 0, 1] as [UInt64] { #expect(Self.add(&pool, Self.transaction(0, sequence)) == .added) }
         for sequence in [1, 0] as [UInt64] { #expect(Self.add(&pool, Self.transaction(1, sequence)) == .added) }
-        let picked = pool.candidates(maxCount: 10, maxBytes: 1 << 20).map { ($0.sender, $0.sequence) }
+        let candidates = pool.candidates(maxCount: 10, maxBytes: 1 << 20)
+        #expect(candidates.allSatisfy { $0.id == $0.transaction.id && $0.size == $0.transaction.wireEncoded.count })
+        let picked = candidates.map { ($0.transaction.sender, $0.transaction.sequence) }
         let zero = Self.keys[0].publicKey.address, one = Self.keys[1].publicKey.address
         #expect(picked.filter { $0.0 == zero }.map(\.1) == [0, 1, 2])
         #expect(picked.filter { $0.0 == one }.map(\.1) == [0, 1])
