@@ -235,6 +235,15 @@ public struct ConsensusEngine: Sendable {
         }
         for vote in myVotes.suffix(2) { actions.append(.broadcast(.vote(vote))) }
         if let myProposal { relayProofOfLock(myProposal.proposal, into: &actions) }
+        // A peer that saw a quorum prevote a value in an earlier round keeps that proof
+        // in circulation: when it (or any peer holding the same value) proposes the
+        // value again, the others already hold the prevotes that justify it, instead
+        // of needing all of them to get through one round's timeouts.
+        if let core, core.validRound >= 0, core.validRound < round, let value = core.validValue {
+            for (slot, stored) in votes where slot.kind == .prevote && slot.round == UInt32(core.validRound) {
+                for vote in stored where vote.blockID == value { actions.append(.broadcast(.vote(vote))) }
+            }
+        }
         for (_, candidate) in candidates where !candidate.missing.isEmpty {
             actions.append(.send(.transactionRequest(height: height, ids: Array(candidate.missing.prefix(ConsensusMessage.maxTransactionsPerMessage))),
                                  to: candidate.message.proposal.proposer))

@@ -103,4 +103,15 @@ func forEachSeed<Result: Sendable>(_ seeds: ClosedRange<UInt64>, _ body: @escapi
         let outcome = scenario.run()
         #expect(outcome.violations.isEmpty, "\(scenario): \(outcome.violations.prefix(3))")
     }
+
+    /// Found by the second long run: n = 6 at 30% loss with a crash just after a
+    /// partition healed; two authorities locked on a value from round 0 and the
+    /// re-proposals of it failed round after round because its proof of lock (five
+    /// prevotes) never got through in time. Peers now keep that proof in circulation
+    /// with their resends, and the mesh commits within the bound (11.9 s before).
+    @Test func proofOfLockCirculatesUntilTheValueIsDecided() {
+        let scenario = MeshScenario(seed: 6882)
+        let outcome = scenario.run()
+        #expect(outcome.violations.isEmpty, "\(scenario): \(outcome.violations.prefix(3))")
+    }
 }
