@@ -244,9 +244,16 @@ public struct ConsensusEngine: Sendable {
                 for vote in stored where vote.blockID == value { actions.append(.broadcast(.vote(vote))) }
             }
         }
-        for (_, candidate) in candidates where !candidate.missing.isEmpty {
-            actions.append(.send(.transactionRequest(height: height, ids: Array(candidate.missing.prefix(ConsensusMessage.maxTransactionsPerMessage))),
-                                 to: candidate.message.proposal.proposer))
+        for (blockID, candidate) in candidates where !candidate.missing.isEmpty {
+            let request = ConsensusMessage.transactionRequest(
+                height: height, ids: Array(candidate.missing.prefix(ConsensusMessage.maxTransactionsPerMessage)))
+            // The proposer, and every validator that prevoted the block (it holds the bodies).
+            var holders: Set<Address> = [candidate.message.proposal.proposer]
+            for (slot, stored) in votes where slot.kind == .prevote && stored.contains(where: { $0.blockID == blockID }) {
+                holders.insert(slot.validator)
+            }
+            holders.remove(me)
+            for holder in holders.sorted() { actions.append(.send(request, to: holder)) }
         }
     }
 
