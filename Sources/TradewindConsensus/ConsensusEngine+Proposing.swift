@@ -76,9 +76,15 @@ extension ConsensusEngine {
     /// quorum of prevotes from that round: relay the ones this peer holds.
     func relayProofOfLock(_ proposal: SignedProposal, into actions: inout [Action]) {
         guard let validRound = proposal.validRound, proposal.round == UInt32(clamping: round) else { return }
-        for (slot, stored) in votes where slot.kind == .prevote && slot.round == validRound {
-            for vote in stored where vote.blockID == proposal.blockID { actions.append(.broadcast(.vote(vote))) }
-        }
+        for vote in prevotes(round: validRound, for: proposal.blockID) { actions.append(.broadcast(.vote(vote))) }
+    }
+
+    /// The prevotes held for `blockID` in `round`, in validator order: relays go out
+    /// in the same order in every run of a seed, whatever the process's hash seed.
+    func prevotes(round: UInt32, for blockID: Bytes32) -> [Vote] {
+        votes.filter { slot, _ in slot.kind == .prevote && slot.round == round }
+            .sorted { $0.key.validator < $1.key.validator }
+            .flatMap { _, stored in stored.filter { $0.blockID == blockID } }
     }
 
     struct IncludableEvidence {
@@ -90,7 +96,9 @@ extension ConsensusEngine {
     /// this height's set, recent, and not yet recorded.
     func includableEvidence(state: some StateView) -> [IncludableEvidence] {
         var result: [IncludableEvidence] = []
-        for (offense, evidence) in evidencePool.sorted(by: { $0.key.height < $1.key.height }) {
+        for (offense, evidence) in evidencePool.sorted(by: {
+            ($0.key.height, $0.key.authority, $0.key.round, $0.key.step) < ($1.key.height, $1.key.authority, $1.key.round, $1.key.step)
+        }) {
             guard result.count < Block.maxEvidence, isIncludable(offense, state: state) else { continue }
             result.append(IncludableEvidence(evidence: evidence, bytes: evidence.wireEncoded))
         }

@@ -240,11 +240,10 @@ public struct ConsensusEngine: Sendable {
         // value again, the others already hold the prevotes that justify it, instead
         // of needing all of them to get through one round's timeouts.
         if let core, core.validRound >= 0, core.validRound < round, let value = core.validValue {
-            for (slot, stored) in votes where slot.kind == .prevote && slot.round == UInt32(core.validRound) {
-                for vote in stored where vote.blockID == value { actions.append(.broadcast(.vote(vote))) }
-            }
+            for vote in prevotes(round: UInt32(core.validRound), for: value) { actions.append(.broadcast(.vote(vote))) }
         }
-        for (blockID, candidate) in candidates where !candidate.missing.isEmpty {
+        // Sorted, so a run replays the same from its seed whatever the process's hash seed.
+        for (blockID, candidate) in candidates.sorted(by: { $0.key < $1.key }) where !candidate.missing.isEmpty {
             let request = ConsensusMessage.transactionRequest(
                 height: height, ids: Array(candidate.missing.prefix(ConsensusMessage.maxTransactionsPerMessage)))
             // The proposer, and every validator that prevoted the block (it holds the bodies).
