@@ -114,7 +114,8 @@ public struct Membership<ID: Hashable & Comparable & Sendable, Address: Hashable
             startProbe(now: now, into: &out)
             nextProbeAt = now + configuration.probeInterval * UInt64(localHealth + 1)
         }
-        for (sequence, entry) in forwarded where now >= entry.deadline {
+        // In sequence order, so a simulation replays the same whatever the hash seed.
+        for (sequence, entry) in forwarded.sorted(by: { $0.key < $1.key }) where now >= entry.deadline {
             forwarded[sequence] = nil
             out.append((entry.requester, .nack(sequence: entry.requesterSequence, updates: piggyback())))
         }
@@ -299,8 +300,16 @@ public struct Membership<ID: Hashable & Comparable & Sendable, Address: Hashable
         out.append((target, .sync(members: fullState(), isReply: false)))
     }
 
+    /// This node's view. A suspicion names who suspects it (this node if it does),
+    /// so the receiver counts a real confirmation rather than none or the suspect.
     private func fullState() -> [Update] {
-        let others = members.values.sorted { $0.id < $1.id }.prefix(configuration.maxSyncMembers - 1).map(\.update)
+        let others = members.values.sorted { $0.id < $1.id }.prefix(configuration.maxSyncMembers - 1).map { member in
+            var update = member.update
+            if member.status == .suspect {
+                update.reporter = member.suspectedBy.contains(myself.id) ? myself.id : member.suspectedBy.min()
+            }
+            return update
+        }
         return [myself.update] + others
     }
 
@@ -394,7 +403,8 @@ public struct Membership<ID: Hashable & Comparable & Sendable, Address: Hashable
                 member.status = .suspect
                 member.incarnation = update.incarnation
                 member.since = now
-                member.suspectedBy = [update.reporter ?? update.id]
+                // No reporter named: no confirmation, so the longest timeout applies.
+                member.suspectedBy = update.reporter.map { [$0] } ?? []
                 members[update.id] = member
                 enqueue(update)
             } else if let reporter = update.reporter, !member.suspectedBy.contains(reporter) {

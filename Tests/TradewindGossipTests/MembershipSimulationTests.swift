@@ -85,14 +85,20 @@ let simulationSeeds: [UInt64] = Array(1...UInt64(ProcessInfo.processInfo.environ
     @Test func noLiveMemberDeclaredDeadInTenMinutesAtTenPercentLoss() {
         let seed = simulationSeeds.last! + 1000
         var simulation = makeMesh(count: 64, seed: seed, loss: 0.10)
-        simulation.run(for: 600 * SimulatedTime.second)
+        // Sampled every second after joining settles: views (of 64 × 63) not "alive".
+        simulation.run(for: 30 * SimulatedTime.second)
+        var open: [Int] = []
+        for _ in 0..<570 {
+            simulation.run(for: SimulatedTime.second)
+            open.append(simulation.liveNodes.map { id in
+                simulation.node(id)!.membership.members.values.filter { $0.status != .alive }.count
+            }.reduce(0, +))
+        }
         let deaths = simulation.liveNodes.map { simulation.node($0)!.membership.deathsObserved }.reduce(0, +)
-        let suspects = simulation.liveNodes.map { id in
-            simulation.node(id)!.membership.members.values.filter { $0.status != .alive }.count
-        }.reduce(0, +)
-        print("membership: 10 simulated minutes, 64 members, 10% loss: \(deaths) deaths observed, \(suspects) suspicions open at the end (seed \(seed))")
+        let mean = Double(open.reduce(0, +)) / Double(open.count)
+        print("membership: 10 simulated minutes, 64 members, 10% loss: \(deaths) deaths observed, suspicions open mean \(mean), max \(open.max() ?? 0) of 4032 views (seed \(seed))")
         #expect(deaths == 0, "seed \(seed): \(deaths) false dead declarations")
-        #expect(fullView(simulation, expected: Set(0..<64)) || suspects > 0)
+        #expect(mean < 40, "seed \(seed): on average \(mean) views hold a live member suspect")
     }
 
     @Test func healedPartitionMergesWithinFiveSeconds() {
