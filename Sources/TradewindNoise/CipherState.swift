@@ -16,7 +16,17 @@ public struct CipherState: Sendable {
     public var hasKey: Bool { key != nil }
 
     public static func nonceBytes(_ counter: UInt64) -> [UInt8] {
-        [0, 0, 0, 0] + withUnsafeBytes(of: counter.littleEndian) { Array($0) }
+        withNonce(counter) { Array($0) }
+    }
+
+    /// The 12-byte nonce for `counter`, on the stack: the datagram hot path seals
+    /// and opens with it without allocating.
+    static func withNonce<R>(_ counter: UInt64, _ body: (UnsafeRawBufferPointer) -> R) -> R {
+        withUnsafeTemporaryAllocation(byteCount: 12, alignment: 4) { bytes in
+            bytes.storeBytes(of: 0, toByteOffset: 0, as: UInt32.self)
+            bytes.storeBytes(of: counter.littleEndian, toByteOffset: 4, as: UInt64.self)
+            return body(UnsafeRawBufferPointer(bytes))
+        }
     }
 
     /// Encrypts with the current nonce and advances it; without a key, returns the plaintext.

@@ -81,7 +81,7 @@ extension TransportCore {
         let plaintext = [UInt8](unsafeUninitializedCapacity: plainCount) { buffer, initialized in
             let output = UnsafeMutableRawBufferPointer(buffer)
             status = datagram.withUnsafeBytes { input in
-                withNonce(counter) { nonce in
+                CipherState.withNonce(counter) { nonce in
                     session.receiveKey.withUnsafeBytes { key in
                         ChaChaPoly.open(
                             into: output, ciphertext: UnsafeRawBufferPointer(rebasing: input[headerLength...]),

@@ -262,7 +262,7 @@ public struct TransportCore<Endpoint: Hashable & Sendable, Random: RandomNumberG
                 }
             }
             let body = UnsafeMutableRawBufferPointer(rebasing: buffer[headerLength...])
-            withNonce(counter) { nonce in
+            CipherState.withNonce(counter) { nonce in
                 session.sendKey.withUnsafeBytes { key in
                     _ = ChaChaPoly.seal(
                         into: body, plaintext: UnsafeRawBufferPointer(rebasing: body[..<plainCount]),
@@ -271,15 +271,6 @@ public struct TransportCore<Endpoint: Hashable & Sendable, Random: RandomNumberG
             }
         }
         return datagram
-    }
-
-    /// ChaChaPoly's 96-bit nonce for a counter: four zero bytes, then the counter little-endian.
-    static func withNonce<R>(_ counter: UInt64, _ body: (UnsafeRawBufferPointer) -> R) -> R {
-        withUnsafeTemporaryAllocation(byteCount: 12, alignment: 4) { bytes in
-            bytes.storeBytes(of: 0, toByteOffset: 0, as: UInt32.self)
-            bytes.storeBytes(of: counter.littleEndian, toByteOffset: 4, as: UInt64.self)
-            return body(UnsafeRawBufferPointer(bytes))
-        }
     }
 
     // MARK: Receiving
