@@ -59,12 +59,13 @@ public final class GossipService: Sendable {
         networkID: Bytes32, role: MemberRole, seeds: [(Address, PeerEndpoint)], hooks: Hooks,
         advertise: PeerEndpoint? = nil,
         group: EventLoopGroup? = nil, transportConfiguration: TransportConfiguration = .init(),
+        emulatedDelay: TimeAmount = .zero,
         onDeliver: @escaping DeliveryHandler, onObject: @escaping ObjectHandler = { _, _, _ in }
     ) async throws -> GossipService {
         let router = Router()
         let transport = try await UDPTransport.bind(
             host: host, port: port, identity: identity, networkKey: networkKey, networkID: networkID,
-            configuration: transportConfiguration, group: group) { message, from in
+            configuration: transportConfiguration, group: group, emulatedDelay: emulatedDelay) { message, from in
             router.target?(message, from)
         }
         // A socket bound to the unspecified address is advertised by its configured address.

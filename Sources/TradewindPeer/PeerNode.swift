@@ -35,6 +35,8 @@ public final class PeerNode: Sendable {
         var oversizeDrops: UInt64 = 0
         var largeMessages: UInt64 = 0
         var votesPersisted = 0
+        var prefetch = BlockPrefetch()
+        var feedingPrefetched = false
         let crashAfterVotes: Int?
         let started = DispatchTime.now().uptimeNanoseconds
 
@@ -78,6 +80,15 @@ public final class PeerNode: Sendable {
         let engine = ConsensusEngine(ledger: ledger, key: key, me: key.publicKey.address, head: engineHead, chain: chain,
                                      lastSigned: signed, now: Self.now)
         let crashAfterVotes = ProcessInfo.processInfo.environment["TRADEWIND_CRASH_AFTER_PERSISTED_VOTES"].flatMap(Int.init)
+        // Test meshes: one-way latency added to every datagram this peer sends.
+        var emulatedDelay = TimeAmount.zero
+        if let text = ProcessInfo.processInfo.environment["TRADEWIND_EMULATED_DELAY_MS"] {
+            guard let milliseconds = Int64(text), (0...10_000).contains(milliseconds) else {
+                throw PeerError.startup("TRADEWIND_EMULATED_DELAY_MS must be milliseconds from 0 to 10000, got '\(text)'")
+            }
+            emulatedDelay = .milliseconds(milliseconds)
+            logger.warning("emulating \(milliseconds) ms of one-way latency on every datagram sent")
+        }
 
         var seeds: [(Address, PeerEndpoint)] = []
         for peer in configuration.peers where peer.address.address != key.publicKey.address {
@@ -104,7 +115,7 @@ public final class PeerNode: Sendable {
                 networkID: ledger.networkID, role: role, seeds: seeds,
                 hooks: .init(id: { _, payload in Blake2b.hash256(payload) }, validate: { _, _ in .accept }),
                 advertise: advertise,
-                group: group, onDeliver: { _, _, _ in })
+                group: group, emulatedDelay: emulatedDelay, onDeliver: { _, _, _ in })
         } catch {
             throw PeerError.startup("cannot listen on UDP \(configuration.listen.host):\(configuration.listen.port): \(error)")
         }
@@ -243,6 +254,7 @@ public final class PeerNode: Sendable {
                 highestSeen: max(engine.highestSeen, engine.head.height),
                 uptimeSeconds: Double(DispatchTime.now().uptimeNanoseconds - state.value.started) / 1e9,
                 committedTransactions: state.value.committedTransactions,
+                blocksFetchedAhead: state.value.prefetch.handedOver,
                 assets: Dictionary(uniqueKeysWithValues: ledger.genesis.assets.map { ($0.code.rawValue, $0.decimals) }))
         }.get()
     }
@@ -290,11 +302,45 @@ public final class PeerNode: Sendable {
             return
         }
         let state = self.state.value
+        if case let .committedBlock(block, certificate) = message,
+           state.prefetch.hold(block, certificate: certificate, from: sender, next: state.engine.head.height + 1) {
+            return
+        }
         let now = Self.now
         guard let actions = try? store.withState({ view in state.engine.receive(message, from: sender, now: now, state: view) }) else {
             return
         }
         perform(actions)
+    }
+
+    /// Hands the engine the blocks fetched ahead, one height at a time, as long as
+    /// the next one is held (each commit in `perform` comes back here).
+    private func feedPrefetched() {
+        let state = self.state.value
+        guard !state.feedingPrefetched else { return }
+        state.feedingPrefetched = true
+        defer { state.feedingPrefetched = false }
+        while let held = state.prefetch.take(state.engine.head.height + 1) {
+            let now = Self.now
+            let message = ConsensusMessage.committedBlock(held.block, held.certificate)
+            guard let actions = try? store.withState({ view in
+                state.engine.receive(message, from: held.sender, now: now, state: view)
+            }) else { return }
+            perform(actions)
+        }
+    }
+
+    /// While this peer is two or more blocks behind what members advertise, keeps
+    /// the next heights in flight from them (`BlockPrefetch`).
+    private func prefetchBlocks(now: UInt64) {
+        let state = self.state.value
+        let next = state.engine.head.height + 1
+        var advertised: [Address: UInt64] = [:]
+        for member in gossip.membersOnEventLoop where member.status == .alive { advertised[member.id] = member.height }
+        guard let tallest = advertised.values.max(), tallest > next else { return }
+        for (height, member) in state.prefetch.requests(next: next, advertised: advertised, now: now) {
+            send(ConsensusMessage.blockRequest(height: height).wireEncoded, to: member)
+        }
     }
 
     private func tick() {
@@ -304,6 +350,7 @@ public final class PeerNode: Sendable {
         let now = Self.now
         guard let actions = try? store.withState({ view in state.engine.tick(now: now, state: view) }) else { return }
         perform(actions)
+        prefetchBlocks(now: now)
     }
 
     private func perform(_ actions: [ConsensusEngine.Action]) {
@@ -331,6 +378,8 @@ public final class PeerNode: Sendable {
                 let bytes = message.wireEncoded
                 for recipient in state.recipients where recipient != identity { send(bytes, to: recipient) }
             case let .send(message, to):
+                // The engine asks for one block at a time; skip it when that height is already in flight.
+                if case let .blockRequest(height) = message, state.prefetch.isInFlight(height, now: Self.now) { continue }
                 send(message.wireEncoded, to: to)
             case let .commit(block, certificate, execution):
                 do {
@@ -350,6 +399,7 @@ public final class PeerNode: Sendable {
         if committed {
             let now = Self.now
             if let more = try? store.withState({ view in state.engine.resume(now: now, state: view) }) { perform(more) }
+            feedPrefetched()
         }
     }
 

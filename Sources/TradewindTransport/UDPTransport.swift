@@ -21,10 +21,12 @@ public final class UDPTransport: Sendable {
 
     /// Binds a UDP socket at `host:port` (port 0 picks a free one) and starts the transport.
     /// `receiveBufferBytes` sizes the kernel's receive buffer, which absorbs bursts.
+    /// `emulatedDelay` holds every outgoing datagram that long before it is written:
+    /// wide-area latency for test meshes on machines without `tc netem`.
     public static func bind(
         host: String, port: Int, identity: Ed25519.PrivateKey, networkKey: SecureBytes, networkID: Bytes32,
         configuration: TransportConfiguration = .init(), group: EventLoopGroup? = nil,
-        receiveBufferBytes: Int = 8 << 20, onMessage: @escaping MessageHandler
+        receiveBufferBytes: Int = 8 << 20, emulatedDelay: TimeAmount = .zero, onMessage: @escaping MessageHandler
     ) async throws -> UDPTransport {
         let ownsGroup: EventLoopGroup? = group == nil ? MultiThreadedEventLoopGroup(numberOfThreads: 1) : nil
         let eventLoopGroup = group ?? ownsGroup!
@@ -38,7 +40,8 @@ public final class UDPTransport: Sendable {
             .channelOption(.writeBufferWaterMark, value: .init(low: 1 << 20, high: 4 << 20))
             .channelInitializer { channel in
                 channel.eventLoop.makeCompletedFuture {
-                    try channel.pipeline.syncOperations.addHandler(TransportHandler(core: core, onMessage: onMessage))
+                    try channel.pipeline.syncOperations.addHandler(
+                        TransportHandler(core: core, emulatedDelay: emulatedDelay, onMessage: onMessage))
                 }
             }
         let channel: Channel
@@ -155,11 +158,13 @@ final class TransportHandler: ChannelInboundHandler {
     private var context: ChannelHandlerContext?
     private var timer: RepeatedTask?
     private var needsFlush = false
+    private let emulatedDelay: TimeAmount
 
     static let tickInterval = TimeAmount.milliseconds(100)
 
-    init(core: UDPTransport.Core, onMessage: @escaping UDPTransport.MessageHandler) {
+    init(core: UDPTransport.Core, emulatedDelay: TimeAmount, onMessage: @escaping UDPTransport.MessageHandler) {
         self.core = core
+        self.emulatedDelay = emulatedDelay
         self.onMessage = onMessage
     }
 
@@ -215,8 +220,16 @@ final class TransportHandler: ChannelInboundHandler {
             case let .send(datagram, endpoint):
                 var buffer = context.channel.allocator.buffer(capacity: datagram.count)
                 buffer.writeBytes(datagram)
-                context.write(wrapOutboundOut(AddressedEnvelope(remoteAddress: endpoint, data: buffer)), promise: nil)
-                needsFlush = true
+                let envelope = AddressedEnvelope(remoteAddress: endpoint, data: buffer)
+                guard emulatedDelay > .zero else {
+                    context.write(wrapOutboundOut(envelope), promise: nil)
+                    needsFlush = true
+                    continue
+                }
+                let channel = context.channel
+                context.eventLoop.scheduleTask(in: emulatedDelay) {
+                    channel.writeAndFlush(envelope, promise: nil)
+                }
             case let .deliver(message, from):
                 onMessage(message, from)
             case .established:

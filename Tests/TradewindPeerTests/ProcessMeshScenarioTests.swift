@@ -83,12 +83,16 @@ import TradewindTestSupport
         mesh.peers["authority-2"] = nil
         try mesh.start("authority-2")
 
-        note("waiting for height 200, then starting the latecomer")
+        note("waiting for height 200, then starting the latecomer 100 ms away (emulated, one way)")
         #expect(mesh.waitForHeight(200, peers: ["authority-1"], timeout: 120))
-        try mesh.start("latecomer")
+        try mesh.start("latecomer", environment: ["TRADEWIND_EMULATED_DELAY_MS": "100"])
         let everyone = mesh.names
         let head = mesh.status("authority-1")?.height ?? 0
         #expect(mesh.waitForHeight(head, peers: everyone, timeout: 90), "not everyone reached \(head): latecomer at \(mesh.status("latecomer")?.height ?? 0)")
+        // Catch-up kept many blocks in flight rather than one per round trip.
+        let fetchedAhead = mesh.status("latecomer")?.blocksFetchedAhead ?? 0
+        note("the latecomer caught up \(head) blocks, \(fetchedAhead) of them fetched ahead")
+        #expect(fetchedAhead >= head / 2, "only \(fetchedAhead) of \(head) blocks were fetched ahead")
 
         note("one chain everywhere")
         let blocks = everyone.compactMap { mesh.block($0, head) }
