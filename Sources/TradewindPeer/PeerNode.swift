@@ -58,6 +58,15 @@ public final class PeerNode: Sendable {
     /// transport, and starts agreement.
     public static func start(home: PeerHome, passphrase: SecureBytes?, logger: Logger,
                              group: EventLoopGroup? = nil) async throws -> PeerNode {
+        // Test meshes: one-way latency added to every datagram this peer sends.
+        var emulatedDelay = TimeAmount.zero
+        if let text = ProcessInfo.processInfo.environment["TRADEWIND_EMULATED_DELAY_MS"] {
+            guard let milliseconds = Int64(text), (0...10_000).contains(milliseconds) else {
+                throw PeerError.startup("TRADEWIND_EMULATED_DELAY_MS must be milliseconds from 0 to 10000, got '\(text)'")
+            }
+            emulatedDelay = .milliseconds(milliseconds)
+            logger.warning("emulating \(milliseconds) ms of one-way latency on every datagram sent")
+        }
         let lock = try HomeLock(home: home)
         let configuration = try home.configuration().applyingEnvironment()
         let genesis = try home.genesis()
@@ -80,15 +89,6 @@ public final class PeerNode: Sendable {
         let engine = ConsensusEngine(ledger: ledger, key: key, me: key.publicKey.address, head: engineHead, chain: chain,
                                      lastSigned: signed, now: Self.now)
         let crashAfterVotes = ProcessInfo.processInfo.environment["TRADEWIND_CRASH_AFTER_PERSISTED_VOTES"].flatMap(Int.init)
-        // Test meshes: one-way latency added to every datagram this peer sends.
-        var emulatedDelay = TimeAmount.zero
-        if let text = ProcessInfo.processInfo.environment["TRADEWIND_EMULATED_DELAY_MS"] {
-            guard let milliseconds = Int64(text), (0...10_000).contains(milliseconds) else {
-                throw PeerError.startup("TRADEWIND_EMULATED_DELAY_MS must be milliseconds from 0 to 10000, got '\(text)'")
-            }
-            emulatedDelay = .milliseconds(milliseconds)
-            logger.warning("emulating \(milliseconds) ms of one-way latency on every datagram sent")
-        }
 
         var seeds: [(Address, PeerEndpoint)] = []
         for peer in configuration.peers where peer.address.address != key.publicKey.address {

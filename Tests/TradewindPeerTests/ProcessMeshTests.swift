@@ -93,6 +93,11 @@ func post(home: String, path: String, body: String) throws -> (status: Int, body
         // A second peer on the same home refuses to start.
         let second = try ProcessMesh.cli(["peer", "--home", mesh.home("importer")])
         #expect(second.status == 1 && second.error.contains("another process holds"), "\(second.error)")
+        // A malformed test knob is refused with its value, before anything starts.
+        let badDelay = try ProcessMesh.cli(["peer", "--home", mesh.home("importer")],
+                                           environment: ["TRADEWIND_EMULATED_DELAY_MS": "fast"])
+        #expect(badDelay.status == 1 && badDelay.error.contains("TRADEWIND_EMULATED_DELAY_MS") && badDelay.error.contains("'fast'"),
+                "\(badDelay.error)")
 
         // Nothing changed.
         #expect(mesh.waitForHeight((mesh.status("authority-1")?.height ?? 0) + 2, peers: ["importer"]))
