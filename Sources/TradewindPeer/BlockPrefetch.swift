@@ -9,7 +9,8 @@ import TradewindWire
 ///
 /// Held blocks are not trusted: the engine verifies each certificate and replays
 /// each block when its height comes; one it rejects is simply asked for again.
-/// Memory is bounded by `window` blocks. Pure: time and members are inputs.
+/// A member advertising heights it does not have costs a few small requests per
+/// timeout. Memory is bounded by `window` blocks. Pure: time and members are inputs.
 public struct BlockPrefetch: Sendable {
     public struct Configuration: Sendable {
         /// Heights asked for ahead of the engine at most (and held at most).
