@@ -21,8 +21,8 @@ public struct StatusView: Codable, Sendable {
     public var highestSeen: UInt64
     public var uptimeSeconds: Double
     public var committedTransactions: UInt64
-    /// Committed blocks received ahead of need while catching up, then applied.
-    public var blocksFetchedAhead: UInt64
+    /// Committed blocks received in answer to catch-up's requests (many in flight).
+    public var blocksPrefetched: UInt64
     /// The network's assets and their decimals.
     public var assets: [String: UInt8]
 }

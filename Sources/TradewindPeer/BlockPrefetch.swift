@@ -27,6 +27,7 @@ public struct BlockPrefetch: Sendable {
         var member: Address
         var sentAt: UInt64
         var attempts: Int
+        var answered = false
     }
 
     public let configuration: Configuration
@@ -39,8 +40,9 @@ public struct BlockPrefetch: Sendable {
     }
 
     public var heldCount: Int { held.count }
-    /// Blocks handed to the engine from the buffer so far.
-    public private(set) var handedOver: UInt64 = 0
+    /// Heights whose committed block arrived in answer to these requests (each
+    /// counted once, whether held or needed at once).
+    public private(set) var answered: UInt64 = 0
 
     /// Requests to send, given the height the engine decides next (its head + 1) and
     /// the chain heights members advertise. Heights already held or asked for
@@ -76,6 +78,13 @@ public struct BlockPrefetch: Sendable {
         return now < request.sentAt + configuration.timeout
     }
 
+    /// A committed block for `height` arrived (held or not): counts an answer.
+    public mutating func arrived(_ height: UInt64) {
+        guard let request = requests[height], !request.answered else { return }
+        requests[height]?.answered = true
+        answered += 1
+    }
+
     /// A committed block that arrived for a height past the engine's: kept if it is
     /// within the window and none is held for that height yet. Says whether it was kept.
     public mutating func hold(_ block: Block, certificate: CommitCertificate, from sender: Address, next: UInt64) -> Bool {
@@ -92,7 +101,6 @@ public struct BlockPrefetch: Sendable {
         forget(below: height)
         guard let block = held.removeValue(forKey: height) else { return nil }
         requests[height] = nil
-        handedOver += 1
         return block
     }
 

@@ -254,7 +254,7 @@ public final class PeerNode: Sendable {
                 highestSeen: max(engine.highestSeen, engine.head.height),
                 uptimeSeconds: Double(DispatchTime.now().uptimeNanoseconds - state.value.started) / 1e9,
                 committedTransactions: state.value.committedTransactions,
-                blocksFetchedAhead: state.value.prefetch.handedOver,
+                blocksPrefetched: state.value.prefetch.answered,
                 assets: Dictionary(uniqueKeysWithValues: ledger.genesis.assets.map { ($0.code.rawValue, $0.decimals) }))
         }.get()
     }
@@ -302,9 +302,9 @@ public final class PeerNode: Sendable {
             return
         }
         let state = self.state.value
-        if case let .committedBlock(block, certificate) = message,
-           state.prefetch.hold(block, certificate: certificate, from: sender, next: state.engine.head.height + 1) {
-            return
+        if case let .committedBlock(block, certificate) = message {
+            state.prefetch.arrived(block.header.height)
+            if state.prefetch.hold(block, certificate: certificate, from: sender, next: state.engine.head.height + 1) { return }
         }
         let now = Self.now
         guard let actions = try? store.withState({ view in state.engine.receive(message, from: sender, now: now, state: view) }) else {

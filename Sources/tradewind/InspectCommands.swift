@@ -65,7 +65,7 @@ struct StatusCommand: ParsableCommand {
             height \(s.height), block \(s.blockID), state root \(s.stateRoot)
             round \(s.round) \(s.step)\(s.authority ? ", authority (1 of \(s.authorities))" : ", not an authority")
             mempool \(s.mempool), members \(s.members), up \(Int(s.uptimeSeconds)) s, \(s.committedTransactions) transactions committed
-            """ + (s.blocksFetchedAhead > 0 ? "\ncatch-up: \(s.blocksFetchedAhead) blocks fetched ahead and applied since start" : "")
+            """ + (s.blocksPrefetched > 0 ? "\ncatch-up: \(s.blocksPrefetched) blocks received through prefetch since start" : "")
         }
     }
 }

@@ -25,6 +25,11 @@ import TradewindWire
         for run in stride(from: UInt64(104), to: 128, by: 8) {
             #expect(Set(requests.filter { (run..<run + 8).contains($0.height) }.map(\.member)).count == 1)
         }
+        // Answers are counted once per requested height, unrequested ones not at all.
+        prefetch.arrived(101)
+        prefetch.arrived(101)
+        prefetch.arrived(140)
+        #expect(prefetch.answered == 1)
         // Nothing is asked twice while in flight.
         let again = prefetch.requests(next: 101, advertised: advertised, now: Self.second)
         #expect(again.isEmpty)
