@@ -3,12 +3,11 @@ import PackageDescription
 
 // Layout and dependency direction: docs/ARCHITECTURE.md.
 
-// Modules on the per-transaction and per-datagram paths are generic at their seams
-// (state views, byte sources, the transport's endpoint). Full cross-module
-// optimisation lets callers specialise them instead of going through runtime
-// generic metadata on every call (measured: docs/PERFORMANCE.md).
-let hotPath: [SwiftSetting] = [.unsafeFlags(["-cross-module-optimization"], .when(configuration: .release))]
-// Wire (codec and vocabulary types) is at the bottom; Crypto and Store build on it.
+// The module graph is the architecture: Bootstrap/module-graph checks every edge
+// against the intended direction and docs/ARCHITECTURE.md's block is generated from
+// this manifest. No target carries unsafe flags, so other packages can depend on
+// Tradewind's libraries by version; Bootstrap's release builds add
+// `-Xswiftc -cross-module-optimization` themselves (docs/PERFORMANCE.md).
 let package = Package(
     name: "Tradewind",
     platforms: [.macOS(.v14)],
@@ -18,6 +17,7 @@ let package = Package(
         .library(name: "TradewindWire", targets: ["TradewindWire"]),
         .library(name: "TradewindCrypto", targets: ["TradewindCrypto"]),
         .library(name: "TradewindStore", targets: ["TradewindStore"]),
+        .library(name: "TradewindChainStore", targets: ["TradewindChainStore"]),
         .library(name: "TradewindLedger", targets: ["TradewindLedger"]),
         .library(name: "TradewindNoise", targets: ["TradewindNoise"]),
         .library(name: "TradewindTransport", targets: ["TradewindTransport"]),
@@ -31,41 +31,23 @@ let package = Package(
         .package(url: "https://github.com/hummingbird-project/hummingbird", from: "2.0.0"),
     ],
     targets: [
-        .systemLibrary(
-            name: "CSodium",
-            pkgConfig: "libsodium",
-            providers: [.apt(["libsodium-dev"])]
-        ),
-        .systemLibrary(
-            name: "CLMDB",
-            pkgConfig: "lmdb",
-            providers: [.apt(["liblmdb-dev"])]
-        ),
-        .target(name: "TradewindWire", swiftSettings: hotPath),
-        .target(name: "TradewindCrypto", dependencies: ["CSodium", "TradewindWire"], swiftSettings: hotPath),
-        .target(name: "TradewindLedger", dependencies: ["TradewindCrypto", "TradewindWire"], swiftSettings: hotPath),
-        .target(name: "TradewindGossip", dependencies: ["TradewindWire", "TradewindCrypto"]),
+        .systemLibrary(name: "CSodium", pkgConfig: "libsodium", providers: [.apt(["libsodium-dev"])]),
+        .systemLibrary(name: "CLMDB", pkgConfig: "lmdb", providers: [.apt(["liblmdb-dev"])]),
+
+        // Vocabulary and primitives.
+        .target(name: "TradewindWire"),
+        .target(name: "TradewindCrypto", dependencies: ["CSodium", "TradewindWire"]),
+        .target(name: "TradewindStore", dependencies: ["CLMDB", "TradewindWire"]),
         .target(name: "TradewindSimulation"),
-        .target(
-            name: "TradewindConsensus", dependencies: ["TradewindWire", "TradewindCrypto", "TradewindLedger"],
-            swiftSettings: hotPath
-        ),
-        .target(
-            name: "TradewindPeer",
-            dependencies: [
-                "TradewindTransport", "TradewindGossip", "TradewindNoise", "TradewindCrypto", "TradewindWire",
-                "TradewindConsensus", "TradewindLedger", "TradewindStore",
-                .product(name: "NIOCore", package: "swift-nio"),
-                .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
-                .product(name: "NIOPosix", package: "swift-nio"),
-                .product(name: "Logging", package: "swift-log"),
-                .product(name: "Prometheus", package: "swift-prometheus"),
-                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
-                .product(name: "Hummingbird", package: "hummingbird"),
-            ]
-        ),
-        .target(name: "TradewindStore", dependencies: ["CLMDB", "TradewindWire", "TradewindLedger"], swiftSettings: hotPath),
-        .target(name: "TradewindNoise", dependencies: ["TradewindCrypto", "TradewindWire"], swiftSettings: hotPath),
+
+        // Pure protocol cores: inputs and time in, actions out.
+        .target(name: "TradewindLedger", dependencies: ["TradewindCrypto", "TradewindWire"]),
+        .target(name: "TradewindNoise", dependencies: ["TradewindCrypto", "TradewindWire"]),
+        .target(name: "TradewindGossip", dependencies: ["TradewindWire", "TradewindCrypto"]),
+        .target(name: "TradewindConsensus", dependencies: ["TradewindWire", "TradewindCrypto", "TradewindLedger"]),
+
+        // Shells.
+        .target(name: "TradewindChainStore", dependencies: ["TradewindStore", "TradewindLedger", "TradewindWire"]),
         .target(
             name: "TradewindTransport",
             dependencies: [
@@ -74,19 +56,36 @@ let package = Package(
                 .product(name: "NIOPosix", package: "swift-nio"),
             ]
         ),
+        .target(
+            name: "TradewindPeer",
+            dependencies: [
+                "TradewindTransport", "TradewindGossip", "TradewindNoise", "TradewindCrypto", "TradewindWire",
+                "TradewindConsensus", "TradewindLedger", "TradewindStore", "TradewindChainStore",
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "Prometheus", package: "swift-prometheus"),
+                .product(name: "Hummingbird", package: "hummingbird"),
+            ]
+        ),
+
+        // Executables.
         .executableTarget(
             name: "tradewind",
             dependencies: [
-                "TradewindWire", "TradewindCrypto", "TradewindStore", "TradewindLedger", "TradewindConsensus", "TradewindPeer",
+                "TradewindWire", "TradewindCrypto", "TradewindStore", "TradewindChainStore", "TradewindLedger",
+                "TradewindPeer",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ]
         ),
         .executableTarget(
             name: "TradewindBench",
             dependencies: [
-                "TradewindWire", "TradewindCrypto", "TradewindStore", "TradewindNoise", "TradewindTransport",
-                "TradewindLedger", "TradewindConsensus", "TradewindPeer",
+                "TradewindWire", "TradewindCrypto", "TradewindStore", "TradewindChainStore", "TradewindNoise",
+                "TradewindTransport", "TradewindLedger", "TradewindConsensus", "TradewindPeer",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
@@ -96,11 +95,13 @@ let package = Package(
         .executableTarget(
             name: "TradewindProbe",
             dependencies: [
-                "TradewindWire", "TradewindCrypto", "TradewindStore", "TradewindNoise", "TradewindTransport",
+                "TradewindWire", "TradewindCrypto", "TradewindStore", "TradewindChainStore", "TradewindLedger",
+                "TradewindNoise", "TradewindTransport",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
             ]
         ),
+
         // Helpers shared by the test targets: child processes, temp folders, seeded randomness.
         .target(name: "TradewindTestSupport", dependencies: ["TradewindSimulation"], path: "Tests/TradewindTestSupport"),
         .testTarget(name: "TradewindWireTests", dependencies: ["TradewindWire", "TradewindTestSupport"]),
@@ -136,7 +137,8 @@ let package = Package(
         .testTarget(
             name: "TradewindPeerTests",
             dependencies: [
-                "TradewindPeer", "TradewindGossip", "TradewindCrypto", "TradewindWire", "TradewindTestSupport", "tradewind",
+                "TradewindPeer", "TradewindGossip", "TradewindCrypto", "TradewindWire", "TradewindLedger",
+                "TradewindTestSupport", "tradewind",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
             ]
@@ -144,13 +146,13 @@ let package = Package(
         .testTarget(
             name: "TradewindLedgerTests",
             dependencies: [
-                "TradewindLedger", "TradewindCrypto", "TradewindWire", "TradewindStore", "TradewindProbe",
+                "TradewindLedger", "TradewindCrypto", "TradewindWire", "TradewindChainStore", "TradewindProbe",
                 "TradewindTestSupport",
             ]
         ),
         .testTarget(
             name: "TradewindStoreTests",
-            dependencies: ["TradewindStore", "TradewindWire", "TradewindLedger", "TradewindProbe", "TradewindTestSupport"]
+            dependencies: ["TradewindStore", "CLMDB", "TradewindWire", "TradewindProbe", "TradewindTestSupport"]
         ),
     ],
     swiftLanguageModes: [.v6]

@@ -4,6 +4,7 @@ import Foundation
 import NIOPosix
 import TradewindCrypto
 import TradewindLedger
+import TradewindChainStore
 import TradewindStore
 import TradewindWire
 

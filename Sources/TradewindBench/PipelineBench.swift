@@ -3,6 +3,7 @@ import Foundation
 import TradewindConsensus
 import TradewindCrypto
 import TradewindLedger
+import TradewindChainStore
 import TradewindStore
 import TradewindWire
 

@@ -1,4 +1,5 @@
 import TradewindLedger
+import TradewindChainStore
 import TradewindStore
 import TradewindWire
 

@@ -7,6 +7,7 @@ import TradewindConsensus
 import TradewindCrypto
 import TradewindLedger
 import TradewindNoise
+import TradewindChainStore
 import TradewindStore
 import TradewindWire
 

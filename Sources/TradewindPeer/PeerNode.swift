@@ -7,6 +7,7 @@ import TradewindCrypto
 import TradewindGossip
 import TradewindLedger
 import TradewindNoise
+import TradewindChainStore
 import TradewindStore
 import TradewindWire
 

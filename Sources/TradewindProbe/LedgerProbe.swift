@@ -1,5 +1,6 @@
 import Foundation
 import TradewindLedger
+import TradewindChainStore
 import TradewindStore
 import TradewindWire
 

@@ -2,6 +2,7 @@ import ArgumentParser
 import Foundation
 import TradewindLedger
 import TradewindPeer
+import TradewindChainStore
 import TradewindStore
 import TradewindWire
 

@@ -3,6 +3,7 @@ import Foundation
 import TradewindCrypto
 import TradewindLedger
 import TradewindPeer
+import TradewindChainStore
 import TradewindStore
 import TradewindWire
 

@@ -2,7 +2,7 @@ import Foundation
 import TradewindTestSupport
 import Testing
 import TradewindLedger
-import TradewindStore
+import TradewindChainStore
 import TradewindWire
 
 /// The ledger against the reference model over random transactions, then the same

@@ -1,4 +1,5 @@
 import TradewindLedger
+import TradewindStore
 import TradewindWire
 
 /// A peer's chain on LMDB: the ledger state, blocks by height and id, and
@@ -68,36 +69,20 @@ public final class ChainStore: @unchecked Sendable {
         }
     }
 
-    /// Validates `block` against the head and the ledger, and commits it with its
-    /// receipts and state changes in one transaction. Nothing is written if any
-    /// check fails.
-    @discardableResult
-    public func apply(_ block: Block, ledger: Ledger, verifySignatures: Bool = true) throws -> Ledger.Execution {
-        try environment.write { txn in
-            guard let head = try Self.readHead(txn) else { throw LedgerError.missingChainState }
-            let header = block.header
-            guard header.height == head.height + 1 else {
-                throw LedgerError.invalidBlock("block \(header.height) does not extend the head at \(head.height)")
-            }
-            let execution = try ledger.validate(block, parentID: head.blockID, previousRoot: head.stateRoot,
-                                                view: TransactionStateView(transaction: txn),
-                                                verifySignatures: verifySignatures)
-            try Self.write(block, execution: execution, txn)
-            return execution
-        }
-    }
-
     /// Commits a block that consensus already validated (its execution computed
     /// against this store's head), with its certificate, in one write transaction.
     /// Refuses a block that does not extend the head: nothing is written then.
-    public func commit(_ block: Block, certificate: CommitCertificate, execution: Ledger.Execution) throws {
+    /// Only tools that replay uncertified blocks (the test probe) pass no certificate.
+    public func commit(_ block: Block, certificate: CommitCertificate?, execution: Ledger.Execution) throws {
         try environment.write { txn in
             guard let head = try Self.readHead(txn) else { throw LedgerError.missingChainState }
             guard block.header.height == head.height + 1, block.header.parentID == head.blockID else {
                 throw LedgerError.invalidBlock("block \(block.header.height) does not extend the head at \(head.height)")
             }
             try Self.write(block, execution: execution, txn)
-            try txn.put(certificate.wireEncoded, forKey: block.header.height, in: Self.certificates)
+            if let certificate {
+                try txn.put(certificate.wireEncoded, forKey: block.header.height, in: Self.certificates)
+            }
         }
     }
 
