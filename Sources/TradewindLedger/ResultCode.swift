@@ -20,6 +20,9 @@ public enum ResultCode: UInt16, Sendable, CaseIterable {
     case temBAD_QUOTE = 108
     case temBAD_FRACTION = 109
     case temTOO_LARGE = 110
+    case temQUOTE_WRONG_BUYER = 111
+    case temQUOTE_ASSETS = 112
+    case temQUOTE_SAME_ASSET = 113
 
     case tefPAST_SEQ = 201
     case tefEXPIRED = 202
@@ -75,9 +78,12 @@ public enum ResultCode: UInt16, Sendable, CaseIterable {
         case .temREDUNDANT: return "sender and receiver are the same"
         case .temBAD_DEADLINES: return "deadlines must satisfy ship-by < deliver-by"
         case .temBAD_PARTIES: return "an order's parties must be distinct"
-        case .temBAD_QUOTE: return "FX quote is invalid"
+        case .temBAD_QUOTE: return "FX quote has a zero rate or a signature that does not verify"
         case .temBAD_FRACTION: return "fraction must be 0 to 10000 basis points"
         case .temTOO_LARGE: return "transaction exceeds the maximum size"
+        case .temQUOTE_WRONG_BUYER: return "FX quote is made out to another buyer"
+        case .temQUOTE_ASSETS: return "FX quote's assets do not match the order's"
+        case .temQUOTE_SAME_ASSET: return "FX quote converts an asset into itself"
         case .tefPAST_SEQ: return "sequence number already used"
         case .tefEXPIRED: return "past its last valid height"
         case .tefNO_ACCOUNT: return "sender account does not exist"

@@ -23,12 +23,10 @@ extension Step {
             }
             state.remove(.merchant(merchant))
             return .success
-        case let .freeze(account), let .unfreeze(account):
-            guard isAuthority(sender) else { return TransactionResult(.tecNO_PERMISSION, "\(sender) is not an authority") }
-            var record = try accountState(account, state) ?? AccountState()
-            if case .freeze = transaction.body { record.frozen = true } else { record.frozen = false }
-            state.set(.account(account), record)
-            return .success
+        case let .freeze(account):
+            return try setFrozen(account, true, by: sender, &state)
+        case let .unfreeze(account):
+            return try setFrozen(account, false, by: sender, &state)
         case let .setDepositAuth(enabled):
             var record = try accountState(sender, state) ?? AccountState()
             record.depositAuth = enabled
@@ -54,6 +52,24 @@ extension Step {
         default:
             return try orderTransition(transaction, &state)
         }
+    }
+
+    /// Freezing and unfreezing are symmetric: either fails (tec) when it would change
+    /// nothing. A frozen authority may still freeze and unfreeze others, but not
+    /// lift its own freeze: that takes another authority.
+    mutating func setFrozen<B>(_ account: Address, _ frozen: Bool, by sender: Address, _ state: inout StateOverlay<B>)
+        throws(LedgerError) -> TransactionResult {
+        guard isAuthority(sender) else { return TransactionResult(.tecNO_PERMISSION, "\(sender) is not an authority") }
+        var record = try accountState(account, state) ?? AccountState()
+        guard record.frozen != frozen else {
+            return TransactionResult(.tecNO_CHANGE, "\(account) is \(frozen ? "already" : "not") frozen")
+        }
+        if !frozen && account == sender {
+            return TransactionResult(.tecFROZEN, "\(sender) cannot lift its own freeze; another authority must")
+        }
+        record.frozen = frozen
+        state.set(.account(account), record)
+        return .success
     }
 
     mutating func transfer<B>(from sender: Address, to receiver: Address, asset: AssetCode, amount: UInt64,

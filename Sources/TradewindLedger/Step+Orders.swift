@@ -17,15 +17,16 @@ extension Step {
         }
         var legs: [Order.Leg] = []
         if let quote = terms.fxQuote {
+            let name = "quote \(quote.quoteID) of \(quote.provider)"
             guard context.height <= quote.expiryHeight else {
-                return TransactionResult(.tecQUOTE_EXPIRED, "expired at height \(quote.expiryHeight)")
+                return TransactionResult(.tecQUOTE_EXPIRED, "\(name) was valid to height \(quote.expiryHeight), this block is \(context.height)")
             }
             guard terms.price <= quote.maxAmount else {
-                return TransactionResult(.tecQUOTE_LIMIT, "price \(terms.price) above the quote's \(quote.maxAmount)")
+                return TransactionResult(.tecQUOTE_LIMIT, "price \(terms.price) \(terms.asset) is above the \(quote.maxAmount) of \(name)")
             }
             let usedKey = StateKey.usedQuote(provider: quote.provider, id: quote.quoteID)
             if let usedUntil = try state.record(usedKey, as: UInt64.self), context.height <= usedUntil {
-                return TransactionResult(.tecQUOTE_USED, "quote \(quote.quoteID) of \(quote.provider)")
+                return TransactionResult(.tecQUOTE_USED, "\(name) paid for another order")
             }
             if try accountState(quote.provider, state)?.frozen == true {
                 return TransactionResult(.tecFROZEN, "FX provider \(quote.provider)")

@@ -199,17 +199,38 @@ extension Ledger {
         if let carrier = terms.carrier { parties.append(carrier) }
         if let arbiter = terms.arbiter { parties.append(arbiter) }
         guard Set(parties).count == parties.count else { return TransactionResult(.temBAD_PARTIES) }
-        if let quote = terms.fxQuote {
-            guard quote.buyer == buyer, quote.sellerAsset == terms.asset, assets[quote.buyerAsset] != nil,
-                  quote.buyerAsset != quote.sellerAsset, quote.rateNumerator > 0, quote.rateDenominator > 0,
-                  quote.provider != buyer, quote.provider != terms.seller else {
-                return TransactionResult(.temBAD_QUOTE, "quote \(quote.quoteID) of \(quote.provider)")
-            }
-            let key = Ed25519.PublicKey(quote.provider.publicKey)
-            guard key.isValidSignature(Ed25519.Signature(quote.signature), domain: Ledger.quoteDomain,
-                                       network: networkID, body: quote.signingBody) else {
-                return TransactionResult(.temBAD_QUOTE, "signature of quote \(quote.quoteID) does not verify")
-            }
+        if let quote = terms.fxQuote, let refusal = staticCheck(quote, terms: terms, buyer: buyer) { return refusal }
+        return nil
+    }
+
+    /// A quote's rules that need no state, each refusal naming the offending values.
+    /// The signature is checked last, being the costliest.
+    private func staticCheck(_ quote: FXQuote, terms: OrderTerms, buyer: Address) -> TransactionResult? {
+        let name = "quote \(quote.quoteID) of \(quote.provider)"
+        guard quote.buyer == buyer else {
+            return TransactionResult(.temQUOTE_WRONG_BUYER, "\(name) is made out to \(quote.buyer), not to the sender \(buyer)")
+        }
+        guard quote.buyerAsset != quote.sellerAsset else {
+            return TransactionResult(.temQUOTE_SAME_ASSET, "\(name) converts \(quote.buyerAsset) to \(quote.sellerAsset)")
+        }
+        guard quote.sellerAsset == terms.asset else {
+            return TransactionResult(.temQUOTE_ASSETS,
+                                     "\(name) converts \(quote.buyerAsset) to \(quote.sellerAsset); the order is priced in \(terms.asset)")
+        }
+        guard assets[quote.buyerAsset] != nil else {
+            return TransactionResult(.temUNKNOWN_ASSET, "\(quote.buyerAsset), the asset \(name) is paid in")
+        }
+        guard quote.rateNumerator > 0, quote.rateDenominator > 0 else {
+            return TransactionResult(.temBAD_QUOTE, "\(name) has the rate \(quote.rateNumerator)/\(quote.rateDenominator)")
+        }
+        guard quote.provider != buyer, quote.provider != terms.seller else {
+            let role = quote.provider == buyer ? "buyer" : "seller"
+            return TransactionResult(.temBAD_PARTIES, "FX provider \(quote.provider) is also the \(role)")
+        }
+        let key = Ed25519.PublicKey(quote.provider.publicKey)
+        guard key.isValidSignature(Ed25519.Signature(quote.signature), domain: Ledger.quoteDomain,
+                                   network: networkID, body: quote.signingBody) else {
+            return TransactionResult(.temBAD_QUOTE, "the signature of \(name) does not verify")
         }
         return nil
     }

@@ -32,12 +32,29 @@ public struct PeerHome: Sendable {
         try PeerError.reading(configFile) { try JSONDecoder().decode(PeerConfiguration.self, from: Data(contentsOf: URL(fileURLWithPath: configFile))) }
     }
 
-    public func genesis() throws(PeerError) -> Genesis {
-        let genesis = try PeerError.reading(genesisFile) {
-            try JSONDecoder().decode(Genesis.self, from: Data(contentsOf: URL(fileURLWithPath: genesisFile)))
-        }
-        do { try genesis.validate() } catch { throw .invalid(genesisFile, error.description) }
+    public func genesis() throws(PeerError) -> Genesis { try Self.readGenesis(genesisFile) }
+
+    /// Refuses a home made by a release with other consensus rules (its genesis names
+    /// another version), before anything opens its store. Read-only inspection uses
+    /// this too: a store written under other rules is not read as if it were ours.
+    public func checkVersion() throws(PeerError) {
+        let data = try PeerError.reading(genesisFile) { try Data(contentsOf: URL(fileURLWithPath: genesisFile)) }
+        try Self.checkVersion(of: data, path: genesisFile)
+    }
+
+    /// A genesis file, refused with "created by Tradewind X; … regenerate the network"
+    /// when another release wrote it.
+    public static func readGenesis(_ path: String) throws(PeerError) -> Genesis {
+        let data = try PeerError.reading(path) { try Data(contentsOf: URL(fileURLWithPath: path)) }
+        try checkVersion(of: data, path: path)
+        let genesis = try PeerError.reading(path) { try JSONDecoder().decode(Genesis.self, from: data) }
+        do { try genesis.validate() } catch { throw .invalid(path, error.description) }
         return genesis
+    }
+
+    static func checkVersion(of data: Data, path: String) throws(PeerError) {
+        let version = try PeerError.reading(path) { try JSONDecoder().decode(Genesis.FileVersion.self, from: data) }.version
+        if let refusal = Genesis.refusal(ofVersion: version) { throw .otherRelease(path, refusal) }
     }
 
     public func networkKey() throws(PeerError) -> SecureBytes {
@@ -131,9 +148,12 @@ public enum PeerError: Error, CustomStringConvertible, Sendable {
     case invalid(String, String)
     case locked(String, String)
     case startup(String)
+    /// A file written by a release with other consensus rules; the reason says which.
+    case otherRelease(String, String)
 
     public var description: String {
         switch self {
+        case let .otherRelease(path, reason): return "\(path) was \(reason)"
         case let .unreadable(path, reason): return "cannot read \(path): \(reason)"
         case let .invalid(path, reason): return "\(path) is invalid: \(reason)"
         case let .locked(path, holder): return "another process holds \(path)\(holder.isEmpty ? "" : " (pid \(holder))"): is a peer already running on this home?"

@@ -26,6 +26,7 @@ struct PeerAccess: ParsableArguments {
         guard FileManager.default.fileExists(atPath: directory + "/data.mdb") else {
             throw CLIError("\(home) has no store yet (no \(directory)/data.mdb) and no running peer")
         }
+        do { try PeerHome(home).checkVersion() } catch { throw CLIError(error.description) }
         do { return try ChainStore(directory: directory, options: .readOnly) } catch {
             throw CLIError("cannot open \(directory) read-only: \(error)")
         }

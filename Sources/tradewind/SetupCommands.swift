@@ -30,6 +30,10 @@ struct InitCommand: ParsableCommand {
         }
         let genesisData: Data
         do { genesisData = try Data(contentsOf: URL(fileURLWithPath: genesis)) } catch { throw CLIError("cannot read --genesis \(genesis)") }
+        if let version = try? JSONDecoder().decode(Genesis.FileVersion.self, from: genesisData).version,
+           let refusal = Genesis.refusal(ofVersion: version) {
+            throw CLIError("\(genesis) was \(refusal)")
+        }
         let parsed: Genesis
         do { parsed = try JSONDecoder().decode(Genesis.self, from: genesisData); try parsed.validate() } catch {
             throw CLIError("\(genesis) is not a valid genesis: \(error)")
@@ -89,7 +93,9 @@ struct TestnetCommand: ParsableCommand {
             authority-1…N, then the participants) and OUT/wallets/NAME.key (each peer's key, \
             plain, for the CLI's --from NAME). With --base-port P, peer i listens on UDP P+2i \
             and serves its API on P+2i+1. Blocks every 200 ms when transactions wait, else a \
-            heartbeat every 250 ms.
+            heartbeat every 250 ms; disputes are open 60 s after delivery and an arbiter has \
+            120 s to rule (change them with --block-interval, --heartbeat, --dispute-window and \
+            --arbitration-window: a whole number with ms, s, m, h or d, like 90s, 10m, 2h).
             """)
 
     @Option(name: .long, help: "How many authorities (1 to 128).") var authorities: Int = 4
@@ -103,6 +109,24 @@ struct TestnetCommand: ParsableCommand {
     @Option(name: .long, help: "Chain name in the genesis.") var chainName: String = "tradewind-testnet"
     @Flag(name: .long, help: "Also write OUT/docker-compose.yml (one service per peer; use with --hosts or the default service names).")
     var docker = false
+    @Option(name: .long, help: "How long after delivery a buyer may dispute (like 90s, 10m, 2h, 7d).") var disputeWindow: String = "60s"
+    @Option(name: .long, help: "How long an arbiter has to rule on a dispute before the buyer may take a refund.")
+    var arbitrationWindow: String = "120s"
+    @Option(name: .long, help: "How long after a block the next one comes when transactions wait.") var blockInterval: String = "200ms"
+    @Option(name: .long, help: "How long after a block an empty one comes (at least --block-interval).") var heartbeat: String = "250ms"
+
+    /// The genesis parameters the duration options give, each checked.
+    func genesisParameters() throws -> Genesis.Parameters {
+        var parameters = Genesis.Parameters()
+        parameters.blockIntervalMs = try DurationOption.milliseconds(blockInterval, "--block-interval")
+        parameters.heartbeatIntervalMs = try DurationOption.milliseconds(heartbeat, "--heartbeat")
+        parameters.disputeWindowMs = try DurationOption.milliseconds(disputeWindow, "--dispute-window")
+        parameters.arbitrationWindowMs = try DurationOption.milliseconds(arbitrationWindow, "--arbitration-window")
+        guard parameters.heartbeatIntervalMs >= parameters.blockIntervalMs else {
+            throw ValidationError("--heartbeat '\(heartbeat)' must be at least --block-interval '\(blockInterval)'")
+        }
+        return parameters
+    }
 
     func validate() throws {
         guard (1...Genesis.maxAuthorities).contains(authorities) else {
@@ -110,6 +134,7 @@ struct TestnetCommand: ParsableCommand {
         }
         guard (1...65535).contains(basePort) else { throw ValidationError("--base-port must be 1 to 65535, got \(basePort)") }
         _ = try participantNames()
+        _ = try genesisParameters()
     }
 
     func participantNames() throws -> [String] {
@@ -149,11 +174,7 @@ struct TestnetCommand: ParsableCommand {
             balances.append(.init(account: key.publicKey.address, asset: usd, amount: 100_000_000))
             balances.append(.init(account: key.publicKey.address, asset: eur, amount: 100_000_000))
         }
-        var parameters = Genesis.Parameters()
-        parameters.blockIntervalMs = 200
-        parameters.heartbeatIntervalMs = 250
-        parameters.disputeWindowMs = 60_000
-        parameters.arbitrationWindowMs = 120_000
+        let parameters = try genesisParameters()
         let genesis = Genesis(
             chainName: chainName, genesisTime: UInt64(Date().timeIntervalSince1970 * 1000),
             authorities: authorityKeys.map(\.publicKey.address),
@@ -203,6 +224,31 @@ struct TestnetCommand: ParsableCommand {
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
         try FileIO.writeSynced(Array(try encoder.encode(configuration)) + [0x0a], to: path, mode: 0o644)
+    }
+}
+
+/// A duration option: a whole number with a unit, ms, s, m, h or d ("90s", "10m", "2h").
+enum DurationOption {
+    static let units: [(suffix: String, milliseconds: UInt64)] = [
+        ("ms", 1), ("s", 1000), ("m", 60_000), ("h", 3_600_000), ("d", 86_400_000),
+    ]
+    /// A year: no window or interval a network runs on is longer.
+    static let maximum: UInt64 = 365 * 86_400_000
+
+    /// The duration in milliseconds, from 1 ms to a year; the error names the option and the value.
+    static func milliseconds(_ text: String, _ option: String) throws -> UInt64 {
+        let problem = "\(option) '\(text)' must be a whole number with ms, s, m, h or d, like 90s, 10m or 2h, from 1ms to 365d"
+        // "ms" before "m" and "s": the longest suffix that matches.
+        guard let unit = units.sorted(by: { $0.suffix.count > $1.suffix.count }).first(where: { text.hasSuffix($0.suffix) }) else {
+            throw ValidationError(problem)
+        }
+        let digits = text.dropLast(unit.suffix.count)
+        guard !digits.isEmpty, digits.allSatisfy(\.isASCII), digits.allSatisfy(\.isNumber), let count = UInt64(digits) else {
+            throw ValidationError(problem)
+        }
+        let (total, overflow) = count.multipliedReportingOverflow(by: unit.milliseconds)
+        guard !overflow, (1...maximum).contains(total) else { throw ValidationError(problem) }
+        return total
     }
 }
 

@@ -93,7 +93,90 @@ import TradewindWire
         try harness.block([])
         #expect(try harness.run("buyer", order(expiring)).code == .tecQUOTE_EXPIRED)
         // Someone else cannot use a quote made out to the buyer.
-        #expect(try harness.run("alice", order(quote(3))).code == .temBAD_QUOTE)
+        #expect(try harness.run("alice", order(quote(3))).code == .temQUOTE_WRONG_BUYER)
+    }
+
+    /// A quote for 1000 EUR paid in USD at 11/10, up to 5000, valid to height 50, by "fx" for "buyer".
+    func quote(_ harness: H, id: UInt64 = 9, buyer: String = "buyer", pay: AssetCode = H.usd, receive: AssetCode = H.eur,
+               rate: (UInt64, UInt64) = (11, 10), max: UInt64 = 5000, expiry: UInt64 = 50) -> FXQuote {
+        FXQuote(provider: harness.address("fx"), buyer: harness.address(buyer), buyerAsset: pay, sellerAsset: receive,
+                rateNumerator: rate.0, rateDenominator: rate.1, maxAmount: max, expiryHeight: expiry, quoteID: id)
+            .signed(by: harness.keys["fx"]!, network: harness.network)
+    }
+
+    func order(_ harness: H, _ quote: FXQuote, asset: AssetCode = H.eur, price: UInt64 = 1000) -> TransactionBody {
+        .orderCreate(OrderTerms(seller: harness.address("seller"), asset: asset, price: price, goodsHash: .zero,
+                                shipBy: H.genesisTime + H.day, deliverBy: H.genesisTime + 2 * H.day, fxQuote: quote))
+    }
+
+    /// The user sees why a quote is refused: each reason has its own code, and the
+    /// message names the values at fault. The malformed ones (tem) are refused at
+    /// admission, before any block.
+    @Test func aRefusedQuoteNamesItsReason() throws {
+        var harness = H()
+        let buyer = harness.address("buyer"), alice = harness.address("alice"), fx = harness.address("fx")
+
+        let wrongBuyer = try harness.run("alice", order(harness, quote(harness)))
+        #expect(wrongBuyer.code == .temQUOTE_WRONG_BUYER)
+        #expect(wrongBuyer.message.contains("quote 9 of \(fx)") && wrongBuyer.message.contains("\(buyer)")
+                && wrongBuyer.message.contains("\(alice)"), "\(wrongBuyer.message)")
+
+        let mismatch = try harness.run("buyer", order(harness, quote(harness), asset: H.usd))
+        #expect(mismatch.code == .temQUOTE_ASSETS)
+        #expect(mismatch.message.contains("converts USD to EUR; the order is priced in USD"), "\(mismatch.message)")
+
+        let zeroRate = try harness.run("buyer", order(harness, quote(harness, rate: (0, 10))))
+        #expect(zeroRate.code == .temBAD_QUOTE)
+        #expect(zeroRate.message.contains("rate 0/10"), "\(zeroRate.message)")
+
+        var forged = quote(harness)
+        forged.maxAmount = 1_000_000 // changed after signing
+        let badSignature = try harness.run("buyer", order(harness, forged))
+        #expect(badSignature.code == .temBAD_QUOTE)
+        #expect(badSignature.message.contains("signature of quote 9"), "\(badSignature.message)")
+
+        let overMaximum = try harness.run("buyer", order(harness, quote(harness), price: 5001))
+        #expect(overMaximum.code == .tecQUOTE_LIMIT)
+        #expect(overMaximum.message.contains("5001") && overMaximum.message.contains("5000"), "\(overMaximum.message)")
+
+        let expired = try harness.run("buyer", order(harness, quote(harness, expiry: 1)))
+        #expect(expired.code == .tecQUOTE_EXPIRED)
+        #expect(expired.message.contains("height 1") && expired.message.contains("is \(harness.height)"), "\(expired.message)")
+
+        #expect(try harness.run("buyer", order(harness, quote(harness))) == .success)
+        let reused = try harness.run("buyer", order(harness, quote(harness)))
+        #expect(reused.code == .tecQUOTE_USED)
+        #expect(reused.message.contains("quote 9 of \(fx)"), "\(reused.message)")
+
+        // Malformed is refused at admission, with the same message.
+        let refused = harness.tx("alice", order(harness, quote(harness, id: 10)), sequence: harness.sequences[alice] ?? 0)
+        let admission = try harness.ledger.check(
+            refused, size: refused.wireEncoded.count, view: harness.state,
+            at: .init(height: harness.height + 1, time: harness.time + 1000, parentTime: harness.time))
+        #expect(admission?.code == .temQUOTE_WRONG_BUYER)
+    }
+
+    /// A quote converting an asset into itself (USD for USD) is malformed, whatever the order.
+    @Test func aQuoteBetweenAnAssetAndItselfIsRefused() throws {
+        var harness = H()
+        let usdForUSD = quote(harness, pay: H.usd, receive: H.usd)
+        let result = try harness.run("buyer", order(harness, usdForUSD, asset: H.usd))
+        #expect(result.code == .temQUOTE_SAME_ASSET)
+        #expect(result.message.contains("converts USD to USD"), "\(result.message)")
+        #expect(harness.balance("buyer") == 1_000_000 && harness.balance("fx") == 1_000_000)
+        // Nothing applied: the buyer's next sequence is unchanged.
+        #expect(harness.record(.account(harness.address("buyer")), as: AccountState.self)?.nextSequence == 0)
+    }
+
+    /// The provider is a party of the order like the others, and the code says so.
+    @Test func aProviderQuotingItsOwnSaleIsRefusedAsTheSameParty() throws {
+        var harness = H()
+        let ownSale = FXQuote(provider: harness.address("seller"), buyer: harness.address("buyer"), buyerAsset: H.usd,
+                              sellerAsset: H.eur, rateNumerator: 1, rateDenominator: 1, maxAmount: 5000, expiryHeight: 50,
+                              quoteID: 1).signed(by: harness.keys["seller"]!, network: harness.network)
+        let result = try harness.run("buyer", order(harness, ownSale))
+        #expect(result.code == .temBAD_PARTIES)
+        #expect(result.message.contains("FX provider \(harness.address("seller")) is also the seller"), "\(result.message)")
     }
 }
 
@@ -189,6 +272,44 @@ import TradewindWire
         #expect(check.accounted == check.outstanding)
     }
 
+    /// Freezing and unfreezing are symmetric: each fails (tec, the sequence consumed)
+    /// when it would change nothing, and neither creates an account.
+    @Test func unfreezingAnAccountThatIsNotFrozenChangesNothing() throws {
+        var harness = H()
+        let bob = harness.address("bob")
+        let result = try harness.run("auth1", .unfreeze(account: bob))
+        #expect(result.code == .tecNO_CHANGE)
+        #expect(result.message.contains("\(bob) is not frozen"), "\(result.message)")
+        #expect(harness.record(.account(harness.address("auth1")), as: AccountState.self)?.nextSequence == 1)
+        let stranger = Ed25519.PrivateKey.generate().publicKey.address
+        #expect(try harness.run("auth1", .unfreeze(account: stranger)).code == .tecNO_CHANGE)
+        #expect(harness.record(.account(stranger), as: AccountState.self) == nil)
+
+        #expect(try harness.run("auth1", .freeze(account: bob)) == .success)
+        let again = try harness.run("auth2", .freeze(account: bob))
+        #expect(again.code == .tecNO_CHANGE)
+        #expect(again.message.contains("\(bob) is already frozen"), "\(again.message)")
+        #expect(try harness.run("auth2", .unfreeze(account: bob)) == .success)
+        #expect(try harness.run("auth2", .unfreeze(account: bob)).code == .tecNO_CHANGE)
+        #expect(harness.record(.account(bob), as: AccountState.self)?.frozen == false)
+    }
+
+    /// A frozen authority still freezes and unfreezes others, but lifting its own
+    /// freeze takes another authority.
+    @Test func aFrozenAuthorityCannotLiftItsOwnFreeze() throws {
+        var harness = H()
+        let auth2 = harness.address("auth2")
+        #expect(try harness.run("auth1", .freeze(account: auth2)) == .success)
+        let own = try harness.run("auth2", .unfreeze(account: auth2))
+        #expect(own.code == .tecFROZEN)
+        #expect(own.message.contains("\(auth2) cannot lift its own freeze"), "\(own.message)")
+        #expect(harness.record(.account(auth2), as: AccountState.self)?.frozen == true)
+        #expect(try harness.run("auth2", .freeze(account: harness.address("bob"))) == .success)
+        #expect(try harness.run("auth2", .unfreeze(account: harness.address("bob"))) == .success)
+        #expect(try harness.run("auth3", .unfreeze(account: auth2)) == .success)
+        #expect(harness.record(.account(auth2), as: AccountState.self)?.frozen == false)
+    }
+
     /// More than two thirds of the authorities voting for a change at height H:
     /// it takes effect at H + 2, and block H's header carries the new set.
     @Test func governanceTakesEffectTwoBlocksLater() throws {
@@ -254,5 +375,8 @@ import TradewindWire
             #expect(code.resultClass == expected, "\(code.label)")
         }
         #expect(Set(ResultCode.allCases.map(\.rawValue)).count == ResultCode.allCases.count)
+        #expect(ResultCode.temQUOTE_WRONG_BUYER.label == "temQUOTE_WRONG_BUYER (111)")
+        #expect(ResultCode.temQUOTE_ASSETS.label == "temQUOTE_ASSETS (112)")
+        #expect(ResultCode.temQUOTE_SAME_ASSET.label == "temQUOTE_SAME_ASSET (113)")
     }
 }

@@ -195,8 +195,11 @@ struct RandomLedgerRun {
         case 38..<80: (sender, body) = orderAction()
         case 80..<84:
             let frozen = Array(model.frozen)
-            let target = !frozen.isEmpty && chance(75) ? pick(frozen) : address(pick(participants))
-            (sender, body) = (pick(authorityNames + ["p0"]), model.frozen.contains(target) || chance(70)
+            let name = pick(authorityNames + ["p0"])
+            // Sometimes an authority freezes itself, then tries to lift its own freeze.
+            let target = chance(10) ? address(name)
+                : !frozen.isEmpty && chance(75) ? pick(frozen) : address(pick(participants))
+            (sender, body) = (name, model.frozen.contains(target) || chance(70)
                 ? .unfreeze(account: target) : .freeze(account: target))
         case 84..<88:
             let name = pick(participants)
@@ -261,9 +264,13 @@ struct RandomLedgerRun {
             let provider = pick(["fx0", "fx1"])
             let buyerAsset = pick(Self.assets.filter { $0 != asset })
             quoteIDs += 1
+            // Now and then a quote wrong in one way: made out to someone else, one asset
+            // into itself, for another asset than the order's, or at a zero rate.
+            let quoteBuyer = chance(2) ? pick(others) : buyer
+            let quoteSellerAsset = chance(3) ? buyerAsset : chance(3) ? pick(Self.assets.filter { $0 != asset }) : asset
             let quote = FXQuote(
-                provider: address(provider), buyer: address(buyer), buyerAsset: buyerAsset, sellerAsset: asset,
-                rateNumerator: UInt64.random(in: 1...20_000, using: &random),
+                provider: address(provider), buyer: address(quoteBuyer), buyerAsset: buyerAsset, sellerAsset: quoteSellerAsset,
+                rateNumerator: chance(2) ? 0 : UInt64.random(in: 1...20_000, using: &random),
                 rateDenominator: UInt64.random(in: 1...20_000, using: &random),
                 maxAmount: UInt64.random(in: 1...400_000, using: &random),
                 expiryHeight: height + UInt64.random(in: 0...5, using: &random),

@@ -141,11 +141,13 @@ final class ReferenceModel {
             let parties = [transaction.sender, terms.seller] + [terms.carrier, terms.arbiter].compactMap { $0 }
             if Set(parties).count != parties.count { return .temBAD_PARTIES }
             if let quote = terms.fxQuote {
-                let fine = quote.buyer == transaction.sender && quote.sellerAsset == terms.asset
-                    && issuers[quote.buyerAsset] != nil && quote.buyerAsset != quote.sellerAsset
-                    && quote.rateNumerator > 0 && quote.rateDenominator > 0
-                    && quote.provider != transaction.sender && quote.provider != terms.seller
-                if !fine { return .temBAD_QUOTE }
+                // Each reason its own code, in this order (docs/ARCHITECTURE.md, "FX quotes").
+                if quote.buyer != transaction.sender { return .temQUOTE_WRONG_BUYER }
+                if quote.buyerAsset == quote.sellerAsset { return .temQUOTE_SAME_ASSET }
+                if quote.sellerAsset != terms.asset { return .temQUOTE_ASSETS }
+                if issuers[quote.buyerAsset] == nil { return .temUNKNOWN_ASSET }
+                if quote.rateNumerator == 0 || quote.rateDenominator == 0 { return .temBAD_QUOTE }
+                if quote.provider == transaction.sender || quote.provider == terms.seller { return .temBAD_PARTIES }
                 guard let key = keys[quote.provider],
                       quote.signed(by: key, network: network).signature == quote.signature else { return .temBAD_QUOTE }
             }
@@ -262,13 +264,16 @@ final class ReferenceModel {
             return merchants.remove(merchant) == nil ? .tecNO_ENTRY : .tesSUCCESS
         case let .freeze(account):
             guard isAuthority else { return .tecNO_PERMISSION }
+            guard !frozen.contains(account) else { return .tecNO_CHANGE }
             frozen.insert(account)
             if nextSequence[account] == nil { nextSequence[account] = 0 }
             return .tesSUCCESS
         case let .unfreeze(account):
             guard isAuthority else { return .tecNO_PERMISSION }
+            guard frozen.contains(account) else { return .tecNO_CHANGE }
+            // Only another authority lifts an authority's freeze.
+            guard account != sender else { return .tecFROZEN }
             frozen.remove(account)
-            if nextSequence[account] == nil { nextSequence[account] = 0 }
             return .tesSUCCESS
         case let .setDepositAuth(enabled):
             if enabled { depositAuth.insert(sender) } else { depositAuth.remove(sender) }

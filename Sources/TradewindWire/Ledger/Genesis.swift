@@ -2,7 +2,15 @@
 /// encoding whose BLAKE2b-256 is the network id. All times are Unix milliseconds and
 /// all durations milliseconds.
 public struct Genesis: Hashable, Sendable, Codable {
-    public static let version: UInt8 = 1
+    /// The consensus rules' version. A change of the rules bumps it: the network id,
+    /// which hashes this byte, changes with it, and a home whose genesis names
+    /// another version is refused (`refusal(ofVersion:)`), never forked.
+    public static let version: UInt8 = 2
+    /// The release that introduced each version, for "created by Tradewind X".
+    /// 1: the first rules. 2: a quote names its reason for a refusal, a quote
+    /// between an asset and itself is malformed, freeze and unfreeze fail when
+    /// they change nothing, and a frozen account cannot lift its own freeze.
+    public static let releases: [UInt8: String] = [1: "0.1.0", 2: "0.2.0"]
     public static let maxAuthorities = 128
     public static let maxAssets = 64
     public static let maxBalances = 100_000
@@ -63,6 +71,14 @@ public struct Genesis: Hashable, Sendable, Codable {
         self.parameters = parameters
     }
 
+    /// Why a genesis of `version` cannot run on this release, or nil when it can.
+    public static func refusal(ofVersion version: UInt8) -> String? {
+        guard version != Self.version else { return nil }
+        let maker = releases[version].map { "Tradewind \($0)" } ?? "another Tradewind release"
+        return "created by \(maker) (genesis version \(version)); this is Tradewind \(Release.version) "
+            + "(genesis version \(Self.version)), whose consensus rules differ: regenerate the network"
+    }
+
     /// Checks the rules a genesis must meet; the problem names the offending value.
     public func validate() throws(WireError) {
         func fail(_ reason: String) -> WireError { .invalidValue(type: "Genesis", reason: reason) }
@@ -102,6 +118,50 @@ public struct Genesis: Hashable, Sendable, Codable {
         guard p.maxTransactionsPerBlock > 0, p.maxBlockBytes >= p.maxTransactionBytes else {
             throw fail("a block must hold at least one transaction")
         }
+    }
+}
+
+/// The JSON file carries the version; a file without one was written by release
+/// 0.1.0 (version 1), before files carried it.
+extension Genesis {
+    private enum CodingKeys: String, CodingKey {
+        case version, chainName, genesisTime, authorities, assets, balances, parameters
+    }
+
+    /// Just the version of a genesis file, to refuse another release's before reading the rest.
+    public struct FileVersion: Decodable, Sendable {
+        public let version: UInt8
+
+        private enum CodingKeys: String, CodingKey { case version }
+
+        public init(from decoder: Decoder) throws {
+            version = try decoder.container(keyedBy: CodingKeys.self).decodeIfPresent(UInt8.self, forKey: .version) ?? 1
+        }
+    }
+
+    public init(from decoder: Decoder) throws {
+        let container = try decoder.container(keyedBy: CodingKeys.self)
+        let version = try container.decodeIfPresent(UInt8.self, forKey: .version) ?? 1
+        if let refusal = Self.refusal(ofVersion: version) {
+            throw DecodingError.dataCorruptedError(forKey: .version, in: container, debugDescription: refusal)
+        }
+        chainName = try container.decode(String.self, forKey: .chainName)
+        genesisTime = try container.decode(UInt64.self, forKey: .genesisTime)
+        authorities = try container.decode([AddressText].self, forKey: .authorities)
+        assets = try container.decode([Asset].self, forKey: .assets)
+        balances = try container.decode([Balance].self, forKey: .balances)
+        parameters = try container.decode(Parameters.self, forKey: .parameters)
+    }
+
+    public func encode(to encoder: Encoder) throws {
+        var container = encoder.container(keyedBy: CodingKeys.self)
+        try container.encode(Self.version, forKey: .version)
+        try container.encode(chainName, forKey: .chainName)
+        try container.encode(genesisTime, forKey: .genesisTime)
+        try container.encode(authorities, forKey: .authorities)
+        try container.encode(assets, forKey: .assets)
+        try container.encode(balances, forKey: .balances)
+        try container.encode(parameters, forKey: .parameters)
     }
 }
 
