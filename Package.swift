@@ -138,7 +138,7 @@ let package = Package(
             name: "TradewindPeerTests",
             dependencies: [
                 "TradewindPeer", "TradewindGossip", "TradewindCrypto", "TradewindWire", "TradewindLedger",
-                "TradewindTestSupport", "tradewind",
+                "TradewindChainStore", "TradewindTestSupport", "tradewind",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
             ]

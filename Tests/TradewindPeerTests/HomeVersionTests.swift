@@ -2,7 +2,7 @@ import Foundation
 import Testing
 import TradewindLedger
 import TradewindPeer
-import TradewindStore
+import TradewindChainStore
 import TradewindTestSupport
 import TradewindWire
 
