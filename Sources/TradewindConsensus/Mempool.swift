@@ -24,6 +24,9 @@ public struct Mempool: Sendable {
         public var maxPerSender = 256
         /// Nanoseconds after its arrival that a transaction still parked is dropped.
         public var parkedLifetime = Mempool.defaultParkedLifetime
+        /// Admitted sequences lie below the account's next + this (benchmarks that
+        /// preload one engine raise it; a peer keeps `Mempool.sequenceWindow`).
+        public var sequenceWindow = Mempool.sequenceWindow
         public init() {}
     }
 
@@ -75,9 +78,11 @@ public struct Mempool: Sendable {
         var ready: Int { Int(firstMissing - next) }
         var parked: Int { ids.count - ready }
 
-        /// At most `sequenceWindow` steps: nothing is admitted beyond it.
+        /// Resumes from the old bound: everything from `next` below it is still here
+        /// (a removal inside the run lowers `firstMissing` itself), so each sequence is
+        /// stepped over once while it stays in the run.
         mutating func findFirstMissing() {
-            var sequence = next
+            var sequence = max(next, firstMissing)
             while ids[sequence] != nil { sequence += 1 }
             firstMissing = sequence
         }
@@ -129,8 +134,8 @@ public struct Mempool: Sendable {
         let next = max(nextSequence, queues[sender]?.next ?? 0)
         let sequence = transaction.sequence
         guard sequence >= next else { return .stale(sequence: sequence, next: next) }
-        guard sequence - next < Self.sequenceWindow else {
-            return .tooFarAhead(sequence: sequence, next: next, window: Self.sequenceWindow)
+        guard sequence - next < limits.sequenceWindow else {
+            return .tooFarAhead(sequence: sequence, next: next, window: limits.sequenceWindow)
         }
         let queued = queues[sender]?.ids.count ?? 0
         guard queues[sender]?.ids[sequence] == nil else { return .sequenceTaken(sequence) }
@@ -156,7 +161,11 @@ public struct Mempool: Sendable {
     public mutating func remove(_ id: Bytes32) {
         guard let entry = entries.removeValue(forKey: id) else { return }
         bytes -= entry.size
-        change(entry.transaction.sender) { $0.ids[entry.transaction.sequence] = nil }
+        let sequence = entry.transaction.sequence
+        change(entry.transaction.sender) { queue in
+            queue.ids[sequence] = nil
+            queue.firstMissing = min(queue.firstMissing, sequence)
+        }
     }
 
     /// Raises what this pool knows of `sender`'s next sequence, dropping what it makes stale.
