@@ -106,7 +106,8 @@ public struct LocalAPI: Sendable {
             view.status = "waiting"
             view.waitingForSequence = missing
             let now = PeerNode.now
-            view.expiresInSeconds = expiresAt > now ? (expiresAt - now + 999_999_999) / 1_000_000_000 : 0
+            let left = expiresAt > now ? expiresAt - now : 0
+            view.expiresInSeconds = left / 1_000_000_000 + (left % 1_000_000_000 > 0 ? 1 : 0)
         }
         return json(view)
     }
