@@ -74,12 +74,29 @@ public struct ReceiptView: Codable, Sendable {
 
 public struct TransactionView: Codable, Sendable {
     public var id: String
-    /// committed, pending (in this peer's mempool) or unknown.
+    /// committed; pending (in this peer's mempool, ready for a block); waiting (in the
+    /// mempool, parked behind the missing sequence `waitingForSequence`); or unknown.
     public var status: String
     public var sender: String?
     public var sequence: UInt64?
     public var kind: String?
     public var receipt: ReceiptView?
+    /// With status waiting: the sender's first sequence that no transaction in the mempool has.
+    public var waitingForSequence: UInt64?
+    /// With status waiting: seconds until it is dropped if still waiting.
+    public var expiresInSeconds: UInt64?
+
+    public init(id: String, status: String, sender: String?, sequence: UInt64?, kind: String?, receipt: ReceiptView?,
+                waitingForSequence: UInt64? = nil, expiresInSeconds: UInt64? = nil) {
+        self.id = id
+        self.status = status
+        self.sender = sender
+        self.sequence = sequence
+        self.kind = kind
+        self.receipt = receipt
+        self.waitingForSequence = waitingForSequence
+        self.expiresInSeconds = expiresInSeconds
+    }
 }
 
 public struct BalanceView: Codable, Sendable {
@@ -96,7 +113,12 @@ public struct BalanceView: Codable, Sendable {
 public struct AccountView: Codable, Sendable {
     public var address: String
     public var exists: Bool
+    /// The sequence after the account's committed transactions.
     public var nextSequence: UInt64
+    /// The sequence a new transaction should take: `nextSequence` plus the account's
+    /// transactions waiting in this peer's mempool in an unbroken run from it (a
+    /// stopped peer's store has no mempool: then equal to `nextSequence`).
+    public var pendingNextSequence: UInt64
     public var frozen: Bool
     public var depositAuth: Bool
     public var balances: [BalanceView]

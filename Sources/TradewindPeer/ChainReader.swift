@@ -17,6 +17,8 @@ public struct ChainReader {
         try record(.asset(asset), as: AssetInfo.self)?.decimals ?? 0
     }
 
+    /// The account as committed (`pendingNextSequence` is the committed next: a
+    /// store holds no mempool; the running peer's API fills it from its own).
     public func account(_ address: Address) throws -> AccountView {
         let account = try record(.account(address), as: AccountState.self)
         let owner = address.publicKey.bytes
@@ -43,6 +45,7 @@ public struct ChainReader {
         let offenses = try store.stateEntries(prefix: [StateKey.Table.offense.rawValue] + owner).count
         return AccountView(
             address: address.description, exists: account != nil, nextSequence: account?.nextSequence ?? 0,
+            pendingNextSequence: account?.nextSequence ?? 0,
             frozen: account?.frozen ?? false, depositAuth: account?.depositAuth ?? false, balances: balances,
             credit: CreditView(ordersAsBuyer: credit.ordersAsBuyer, ordersAsSeller: credit.ordersAsSeller,
                                completed: credit.completed, refunded: credit.refunded, disputed: credit.disputed,

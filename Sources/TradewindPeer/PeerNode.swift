@@ -232,9 +232,26 @@ public final class PeerNode: Sendable {
         }.get()) ?? transactions.map { _ in .unavailable("the peer is shutting down") }
     }
 
-    public func isPending(_ id: Bytes32) async -> Bool {
+    /// A transaction waiting in this peer's mempool, and whether it is ready or parked.
+    public func pending(_ id: Bytes32) async -> (transaction: Transaction, standing: Mempool.Standing)? {
         let state = self.state
-        return (try? await gossip.eventLoop.submit { state.value.engine.mempool.contains(id) }.get()) ?? false
+        return try? await gossip.eventLoop.submit { () -> (Transaction, Mempool.Standing)? in
+            let mempool = state.value.engine.mempool
+            guard let transaction = mempool.transaction(id), let standing = mempool.standing(id) else { return nil }
+            return (transaction, standing)
+        }.get()
+    }
+
+    /// The sequence `account`'s next transaction should take: past its committed next
+    /// and the unbroken run of its transactions in this peer's mempool. Read on the
+    /// event loop, where commits happen, so the store and the mempool agree.
+    public func nextSequence(for account: Address) async throws -> UInt64 {
+        let state = self.state
+        let store = self.store
+        return try await gossip.eventLoop.submit {
+            let committed = try store.withState { try $0.record(.account(account), as: AccountState.self) }?.nextSequence ?? 0
+            return state.value.engine.mempool.nextSequence(for: account, committedNext: committed)
+        }.get()
     }
 
     public func status() async -> StatusView? {

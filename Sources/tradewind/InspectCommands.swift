@@ -162,6 +162,9 @@ struct TransactionCommand: ParsableCommand {
             view = try client.decode(TransactionView.self, reply)
         }
         access.print(view) { t in
+            if let missing = t.waitingForSequence {
+                return "\(t.id): waiting for sequence \(missing) (pending at this peer; dropped in \(t.expiresInSeconds ?? 0) s if still waiting)"
+            }
             guard let receipt = t.receipt else { return "\(t.id): \(t.status)" }
             return "\(t.id): committed in block \(receipt.height) (index \(receipt.index)): \(receipt.result) (\(receipt.code)): \(receipt.message)"
         }

@@ -64,7 +64,8 @@ struct Submitter {
         if let chosen = options.sequence {
             sequence = chosen
         } else {
-            sequence = try client.decode(AccountView.self, try client.get("/accounts/\(sender)")).nextSequence
+            // Past the wallet's transactions still pending at this peer: scripts need not wait between sends.
+            sequence = try client.decode(AccountView.self, try client.get("/accounts/\(sender)")).pendingNextSequence
         }
         let transaction = Transaction(sender: sender, sequence: sequence, lastValidHeight: status.height + 10_000, body: body)
             .signed(by: key, network: try network)
