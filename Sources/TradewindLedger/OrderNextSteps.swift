@@ -24,6 +24,13 @@ public enum OrderRules {
         public var transaction: Transaction
         public var by: [Party]
         public var to: Order.State
+
+        public init(from: [Order.State], transaction: Transaction, by: [Party], to: Order.State) {
+            self.from = from
+            self.transaction = transaction
+            self.by = by
+            self.to = to
+        }
     }
 
     /// The table, row by row, in the document's order.
