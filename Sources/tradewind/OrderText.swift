@@ -53,7 +53,8 @@ enum OrderText {
         if let paid = o.legs.last(where: { $0.from == o.buyer }) {
             lines.append("the buyer paid \(paid.display) \(paid.asset)")
         }
-        lines.append("held in escrow until the order ends:")
+        let ended = o.nextSteps.isEmpty && o.windows.isEmpty
+        lines.append(ended ? "was held in escrow until the order ended:" : "held in escrow until the order ends:")
         for leg in o.legs {
             lines.append("  \(leg.display) \(leg.asset) from \(who(leg.from)), paid out to \(who(leg.to)) (refunds go back to \(who(leg.from)))")
         }
@@ -75,7 +76,7 @@ enum OrderText {
         lines.append("goods hash \(o.goodsHash)")
         if let tracking = o.trackingHash { lines.append("tracking hash \(tracking)") }
         if let reason = o.disputeReasonHash { lines.append("dispute reason hash \(reason)") }
-        lines.append("judged at chain time \(time(o.chainTime)) (the last block's time)")
+        lines.append("chain time  \(time(o.chainTime)), the last block's: windows and next steps are judged at it")
         if !o.windows.isEmpty {
             lines.append("windows")
             for window in o.windows {
