@@ -96,7 +96,9 @@ struct MembersCommand: ParsableCommand {
         let members = try client.decode([MemberView].self, try client.get("/members"))
         let now = TimeText.now
         access.print(members) { list in
-            list.isEmpty ? "no members known yet" : list.map { MembersCommand.line($0, now: now) }.joined(separator: "\n")
+            // People look members up by name; unnamed ones (by address) come last.
+            list.isEmpty ? "no members known yet" : list.sorted { ($0.name ?? "~" + $0.address) < ($1.name ?? "~" + $1.address) }
+                .map { MembersCommand.line($0, now: now) }.joined(separator: "\n")
         }
     }
 
