@@ -213,7 +213,9 @@ public struct LocalAPI: Sendable {
         guard let bytes = Hex.decode(reference), let id = Bytes32(bytes) else {
             return failure(.badRequest, "'\(reference)' is not a 64-digit order id")
         }
-        guard let order = try? ChainReader(store: node.store).order(id) else { return failure(.notFound, "no order \(reference)") }
+        guard let order = try? ChainReader(store: node.store).order(id, parameters: node.ledger.parameters) else {
+            return failure(.notFound, "no order \(reference)")
+        }
         return json(order)
     }
 
@@ -222,7 +224,8 @@ public struct LocalAPI: Sendable {
         if let text = request.uri.queryParameters.get("account") {
             do { account = try Address(parsing: text) } catch { return failure(.badRequest, error.description) }
         }
-        guard let orders = try? ChainReader(store: node.store).orders(account: account, limit: 1000) else {
+        guard let orders = try? ChainReader(store: node.store).orders(account: account, limit: 1000,
+                                                                  parameters: node.ledger.parameters) else {
             return failure(.internalServerError, "cannot read orders")
         }
         return json(orders)

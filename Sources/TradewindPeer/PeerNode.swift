@@ -293,11 +293,22 @@ public final class PeerNode: Sendable {
         }.get()
     }
 
+    /// Members as the membership protocol sees them, named by this peer's config.json,
+    /// with their role in the current authority set and when this peer last heard from them.
     public func members() async -> [MemberView] {
-        (try? await gossip.eventLoop.submit {
-            self.gossip.membersOnEventLoop.sorted { $0.id < $1.id }.map {
-                MemberView(address: $0.id.description, endpoint: "\($0.address.host):\($0.address.port)",
-                           status: "\($0.status)", incarnation: $0.incarnation, height: $0.height)
+        let state = self.state
+        let names = Dictionary(configuration.peers.map { ($0.address.address, $0.name) }, uniquingKeysWith: { first, _ in first })
+        return (try? await gossip.eventLoop.submit {
+            let authorities = Set(state.value.engine.validators)
+            let heard = self.gossip.lastHeardOnEventLoop
+            // Contact times are monotonic; shown as wall-clock milliseconds.
+            let monotonic = GossipService.now, wall = Self.now / 1_000_000
+            return self.gossip.membersOnEventLoop.sorted { $0.id < $1.id }.map { member in
+                MemberView(address: member.id.description, name: names[member.id],
+                           role: authorities.contains(member.id) ? "authority" : "participant",
+                           endpoint: "\(member.address.host):\(member.address.port)", status: "\(member.status)",
+                           incarnation: member.incarnation, height: member.height,
+                           lastContact: heard[member.id].map { wall &- (monotonic &- min($0, monotonic)) / 1_000_000 })
             }
         }.get()) ?? []
     }

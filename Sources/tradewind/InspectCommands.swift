@@ -31,14 +31,23 @@ struct PeerAccess: ParsableArguments {
         }
     }
 
-    func print<T: Encodable>(_ value: T, text: (T) -> String) {
-        if json {
-            let encoder = JSONEncoder()
-            encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
-            Swift.print(String(decoding: (try? encoder.encode(value)) ?? Data(), as: UTF8.self))
-        } else {
-            Swift.print(text(value))
-        }
+    /// The stopped peer's genesis parameters (dispute and arbitration windows), for order views.
+    func offlineParameters() throws -> Genesis.Parameters {
+        guard let home else { throw CLIError("reading a stopped peer needs --home") }
+        do { return try PeerHome(home).genesis().parameters } catch { throw CLIError(error.description) }
+    }
+
+    func print<T: Encodable>(_ value: T, text: (T) -> String) { printOutput(value, json: json, text: text) }
+}
+
+/// A command's result: JSON (sorted keys) with --json, else the text.
+func printOutput<T: Encodable>(_ value: T, json: Bool, text: (T) -> String) {
+    if json {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
+        Swift.print(String(decoding: (try? encoder.encode(value)) ?? Data(), as: UTF8.self))
+    } else {
+        Swift.print(text(value))
     }
 }
 
@@ -49,24 +58,32 @@ struct StatusCommand: ParsableCommand {
     @OptionGroup var access: PeerAccess
 
     func run() throws {
-        if let store = try access.offlineStore() {
-            let head = try store.head()
-            access.print(["height": "\(head.height)", "blockID": head.blockID.hex, "stateRoot": head.stateRoot.hex,
-                          "running": "false"]) { _ in
-                "stopped peer: height \(head.height), block \(head.blockID.hex), state root \(head.stateRoot.hex)"
-            }
-            return
+        let status: StatusView
+        if let store = try access.offlineStore(), let home = access.home {
+            let peerHome = PeerHome(home)
+            do {
+                status = try ChainReader(store: store).stoppedStatus(
+                    name: try peerHome.configuration().name, address: try KeyFile.address(peerHome.nodeKeyFile),
+                    genesis: try peerHome.genesis())
+            } catch let error as PeerError { throw CLIError(error.description) }
+        } else {
+            let client = try access.client()
+            status = try client.decode(StatusView.self, try client.get("/status"))
         }
-        let client = try access.client()
-        let status = try client.decode(StatusView.self, try client.get("/status"))
+        let now = TimeText.now
         access.print(status) { s in
-            """
-            \(s.name) (\(s.address)) tradewind \(s.version)
-            chain \(s.chain), network \(shortHex(s.network))
-            height \(s.height), block \(s.blockID), state root \(s.stateRoot)
-            round \(s.round) \(s.step)\(s.authority ? ", authority (1 of \(s.authorities))" : ", not an authority")
-            mempool \(s.mempool), members \(s.members), up \(Int(s.uptimeSeconds)) s, \(s.committedTransactions) transactions committed
-            """ + (s.blocksPrefetched > 0 ? "\ncatch-up: \(s.blocksPrefetched) blocks received through prefetch since start" : "")
+            let role = s.authority ? ", authority (1 of \(s.authorities))" : ", not an authority"
+            let identity = """
+                \(s.name) (\(s.address)) tradewind \(s.version)\(s.running ? "" : ": stopped (read from its store)")
+                chain \(s.chain), network \(shortHex(s.network))
+                height \(s.height), block \(s.blockID), state root \(s.stateRoot)
+                last block at \(TimeText.describe(s.blockTime, now: now))
+                """
+            guard s.running else { return identity + "\n" + "not running\(role)" }
+            return identity + "\n" + """
+                round \(s.round) \(s.step)\(role)
+                mempool \(s.mempool), members \(s.members), up \(Int(s.uptimeSeconds)) s, \(s.committedTransactions) transactions committed
+                """ + (s.blocksPrefetched > 0 ? "\ncatch-up: \(s.blocksPrefetched) blocks received through prefetch since start" : "")
         }
     }
 }
@@ -78,9 +95,19 @@ struct MembersCommand: ParsableCommand {
     func run() throws {
         let client = try access.client()
         let members = try client.decode([MemberView].self, try client.get("/members"))
+        let now = TimeText.now
         access.print(members) { list in
-            list.map { "\($0.address)  \($0.endpoint)  \($0.status)  height \($0.height)" }.joined(separator: "\n")
+            // People look members up by name; unnamed ones (by address) come last.
+            list.isEmpty ? "no members known yet" : list.sorted { ($0.name ?? "~" + $0.address) < ($1.name ?? "~" + $1.address) }
+                .map { MembersCommand.line($0, now: now) }.joined(separator: "\n")
         }
+    }
+
+    /// "authority-2  authority  alive  last contact 2026-…Z (1 s ago)  height 41  127.0.0.1:20002  tw1…".
+    static func line(_ member: MemberView, now: UInt64) -> String {
+        let contact = member.lastContact.map { "last contact \(TimeText.describe($0, now: now))" } ?? "no contact yet"
+        return "\(member.name ?? shortHex(member.address))  \(member.role)  \(member.status)  \(contact)  height \(member.height)  "
+            + "\(member.endpoint)  \(member.address)"
     }
 }
 
@@ -104,8 +131,9 @@ struct BlocksCommand: ParsableCommand {
             if let from { path += "&from=\(from)" }
             blocks = try client.decode([BlockSummary].self, try client.get(path))
         }
+        let now = TimeText.now
         access.print(blocks) { list in
-            list.map { "\($0.height)  \($0.id)  \($0.transactions) tx  time \($0.time)" }.joined(separator: "\n")
+            list.map { "\($0.height)  \($0.id)  \($0.transactions) tx  \(TimeText.describe($0.time, now: now))" }.joined(separator: "\n")
         }
     }
 }
@@ -128,7 +156,8 @@ struct BlockCommand: ParsableCommand {
             block = try client.decode(BlockView.self, try client.get("/blocks/\(reference)"))
         }
         access.print(block) { b in
-            var lines = ["block \(b.height) \(b.id)", "time \(b.time), parent \(b.parentID)", "proposer \(b.proposer)",
+            var lines = ["block \(b.height) \(b.id)", "time \(TimeText.describe(b.time, now: TimeText.now)), parent \(b.parentID)",
+                         "proposer \(b.proposer)",
                          "state root \(b.stateRoot)", "\(b.transactions.count) transactions, \(b.evidence) evidence"]
             if let next = b.nextAuthorities { lines.append("authority set from height \(b.height + 2): \(next.joined(separator: ", "))") }
             if let certificate = b.certificate {
@@ -213,7 +242,7 @@ struct OrdersCommand: ParsableCommand {
         }
         let orders: [OrderView]
         if let store = try access.offlineStore() {
-            orders = try ChainReader(store: store).orders(account: parsed, limit: 1000)
+            orders = try ChainReader(store: store).orders(account: parsed, limit: 1000, parameters: try access.offlineParameters())
         } else {
             let client = try access.client()
             orders = try client.decode([OrderView].self, try client.get("/orders" + (parsed.map { "?account=\($0)" } ?? "")))

@@ -11,17 +11,21 @@ struct OrderCommand: ParsableCommand {
         commandName: "order", abstract: "Create and move escrowed orders.",
         discussion: """
             The buyer creates an order (its payment is locked on the ledger); the seller \
-            accepts or declines; the buyer may cancel before acceptance; the seller ships; \
-            the carrier records checkpoints (delivered ends transport); the buyer confirms \
-            or disputes; after the dispute window anyone may release; after a missed \
-            deadline the buyer refunds; the arbiter resolves disputes.
+            accepts or declines; the buyer may cancel until ship-by; the seller ships and may \
+            refund the buyer at any time until the order ends; the carrier records \
+            checkpoints (delivered ends transport); the buyer confirms; the buyer or the \
+            seller disputes within the dispute window (orders with an arbiter); after the \
+            dispute window anyone may release; after a missed deadline anyone may refund; \
+            the arbiter resolves disputes. `order show` lists what can happen next, by whom, \
+            from when (the table in docs/ARCHITECTURE.md, "Orders").
             """,
         subcommands: [Show.self, Create.self, Accept.self, Decline.self, Cancel.self, Ship.self, Checkpoint.self,
                       Confirm.self, Release.self, Refund.self, Dispute.self, Resolve.self],
         defaultSubcommand: Show.self)
 
     struct Create: ParsableCommand {
-        static let configuration = CommandConfiguration(abstract: "Create an order and lock its payment (the buyer).")
+        static let configuration = CommandConfiguration(
+            abstract: "Create an order and lock its payment \(OrderText.by(OrderRules.parties(of: .orderCreate))).")
         @OptionGroup var options: SubmitOptions
         @Option(name: .long, help: "The seller's address.") var seller: String
         @Option(name: .long, help: "The price, like 250.00, in --asset.") var amount: String
@@ -50,7 +54,8 @@ struct OrderCommand: ParsableCommand {
     }
 
     struct Show: ParsableCommand {
-        static let configuration = CommandConfiguration(abstract: "Show an order.")
+        static let configuration = CommandConfiguration(
+            abstract: "Show an order: its legs, times, open windows, and what can happen next, by whom, from when.")
         @OptionGroup var access: PeerAccess
         @Argument(help: "The order id (the id of the transaction that created it).") var id: String
 
@@ -58,46 +63,46 @@ struct OrderCommand: ParsableCommand {
             let orderID = try parseID(id)
             let view: OrderView
             if let store = try access.offlineStore() {
-                guard let found = try ChainReader(store: store).order(orderID) else { throw CLIError("no order \(id)") }
+                guard let found = try ChainReader(store: store).order(orderID, parameters: try access.offlineParameters()) else {
+                    throw CLIError("no order \(id)")
+                }
                 view = found
             } else {
                 let client = try access.client()
                 view = try client.decode(OrderView.self, try client.get("/orders/\(id)"))
             }
-            access.print(view) { o in
-                """
-                order \(o.id): \(o.state)
-                \(o.display) \(o.asset)\(o.fxLocked ? " (FX-locked)" : ""), buyer \(o.buyer), seller \(o.seller)
-                carrier \(o.carrier ?? "none"), arbiter \(o.arbiter ?? "none")
-                ship by \(o.shipBy), deliver by \(o.deliverBy); checkpoints: \(o.checkpoints.isEmpty ? "none" : o.checkpoints.joined(separator: ", "))
-                """
-            }
+            let now = TimeText.now
+            access.print(view) { OrderText.render($0, now: now) }
         }
     }
 
     struct Accept: ParsableCommand {
-        static let configuration = CommandConfiguration(abstract: "Accept an order (the seller).")
+        static let configuration = CommandConfiguration(
+            abstract: "Accept a created order before ship-by \(OrderText.by(OrderRules.parties(of: .orderAccept))).")
         @OptionGroup var options: SubmitOptions
         @Argument(help: "The order id.") var id: String
         func run() throws { try Submitter(options).submit(.orderAccept(order: try parseID(id))) }
     }
 
     struct Decline: ParsableCommand {
-        static let configuration = CommandConfiguration(abstract: "Decline an order; the buyer is refunded (the seller).")
+        static let configuration = CommandConfiguration(
+            abstract: "Decline a created order; the buyer is refunded \(OrderText.by(OrderRules.parties(of: .orderDecline))).")
         @OptionGroup var options: SubmitOptions
         @Argument(help: "The order id.") var id: String
         func run() throws { try Submitter(options).submit(.orderDecline(order: try parseID(id))) }
     }
 
     struct Cancel: ParsableCommand {
-        static let configuration = CommandConfiguration(abstract: "Cancel an order not yet accepted (the buyer).")
+        static let configuration = CommandConfiguration(
+            abstract: "Cancel a created or accepted order before ship-by; the buyer is refunded \(OrderText.by(OrderRules.parties(of: .orderCancel))).")
         @OptionGroup var options: SubmitOptions
         @Argument(help: "The order id.") var id: String
         func run() throws { try Submitter(options).submit(.orderCancel(order: try parseID(id))) }
     }
 
     struct Ship: ParsableCommand {
-        static let configuration = CommandConfiguration(abstract: "Record the shipment (the seller).")
+        static let configuration = CommandConfiguration(
+            abstract: "Record the shipment of an accepted order before ship-by \(OrderText.by(OrderRules.parties(of: .orderShip))).")
         @OptionGroup var options: SubmitOptions
         @Argument(help: "The order id.") var id: String
         @Option(name: .long, help: "The tracking reference (only its hash goes on the ledger).") var tracking: String = ""
@@ -107,7 +112,8 @@ struct OrderCommand: ParsableCommand {
     }
 
     struct Checkpoint: ParsableCommand {
-        static let configuration = CommandConfiguration(abstract: "Record a transport checkpoint (the carrier).")
+        static let configuration = CommandConfiguration(
+            abstract: "Record a transport checkpoint before deliver-by; delivered ends transport \(OrderText.by(OrderRules.parties(of: .orderCheckpoint))).")
         @OptionGroup var options: SubmitOptions
         @Argument(help: "The order id.") var id: String
         @Option(name: .long, help: "picked-up, in-transit, customs, out-for-delivery or delivered.") var kind: String
@@ -123,28 +129,32 @@ struct OrderCommand: ParsableCommand {
     }
 
     struct Confirm: ParsableCommand {
-        static let configuration = CommandConfiguration(abstract: "Confirm receipt; the seller is paid (the buyer).")
+        static let configuration = CommandConfiguration(
+            abstract: "Confirm receipt of a shipped or delivered order; the seller is paid \(OrderText.by(OrderRules.parties(of: .orderConfirm))).")
         @OptionGroup var options: SubmitOptions
         @Argument(help: "The order id.") var id: String
         func run() throws { try Submitter(options).submit(.orderConfirm(order: try parseID(id))) }
     }
 
     struct Release: ParsableCommand {
-        static let configuration = CommandConfiguration(abstract: "Release payment after delivery and the dispute window (anyone).")
+        static let configuration = CommandConfiguration(
+            abstract: "Pay the seller once the dispute window has passed, after delivery (or after deliver-by without a carrier) \(OrderText.by(OrderRules.parties(of: .orderRelease))).")
         @OptionGroup var options: SubmitOptions
         @Argument(help: "The order id.") var id: String
         func run() throws { try Submitter(options).submit(.orderRelease(order: try parseID(id))) }
     }
 
     struct Refund: ParsableCommand {
-        static let configuration = CommandConfiguration(abstract: "Refund after a missed deadline (the buyer).")
+        static let configuration = CommandConfiguration(
+            abstract: "Refund the buyer: the seller at any time until the order ends; anyone after ship-by if not shipped, after deliver-by if not delivered (with a carrier), or after the arbitration window \(OrderText.by(OrderRules.parties(of: .orderRefund))).")
         @OptionGroup var options: SubmitOptions
         @Argument(help: "The order id.") var id: String
         func run() throws { try Submitter(options).submit(.orderRefund(order: try parseID(id))) }
     }
 
     struct Dispute: ParsableCommand {
-        static let configuration = CommandConfiguration(abstract: "Dispute a delivered order within the window (the buyer).")
+        static let configuration = CommandConfiguration(
+            abstract: "Dispute a shipped or delivered order within the dispute window, if it has an arbiter \(OrderText.by(OrderRules.parties(of: .orderDispute))).")
         @OptionGroup var options: SubmitOptions
         @Argument(help: "The order id.") var id: String
         @Option(name: .long, help: "Why (only its hash goes on the ledger).") var reason: String = ""
@@ -154,7 +164,8 @@ struct OrderCommand: ParsableCommand {
     }
 
     struct Resolve: ParsableCommand {
-        static let configuration = CommandConfiguration(abstract: "Resolve a dispute: the seller's share in percent, the rest to the buyer (the arbiter).")
+        static let configuration = CommandConfiguration(
+            abstract: "Resolve a dispute within the arbitration window: the seller's share in percent, the rest to the buyer \(OrderText.by(OrderRules.parties(of: .orderResolve))).")
         @OptionGroup var options: SubmitOptions
         @Argument(help: "The order id.") var id: String
         @Option(name: .long, help: "The seller's share, 0 to 100 (up to two decimals).") var sellerShare: String

@@ -149,7 +149,7 @@ struct IssueCommand: ParsableCommand {
 }
 
 struct RedeemCommand: ParsableCommand {
-    static let configuration = CommandConfiguration(commandName: "redeem", abstract: "Return units of an asset to its issuer for redemption.")
+    static let configuration = CommandConfiguration(commandName: "redeem", abstract: "Take units of an asset out of circulation from your own balance (its issuer only).")
     @OptionGroup var options: SubmitOptions
     @Option(name: .long, help: "The amount.") var amount: String
     @Option(name: .long, help: "The asset code.") var asset: String

@@ -73,16 +73,19 @@ struct WalletCommand: ParsableCommand {
     struct List: ParsableCommand {
         static let configuration = CommandConfiguration(abstract: "List wallets and their addresses.")
         @OptionGroup var options: WalletOptions
+        @Flag(name: .long, help: "Print JSON (for scripts) instead of text.") var json = false
 
         func run() throws {
             let names = ((try? FileManager.default.contentsOfDirectory(atPath: options.directory)) ?? [])
                 .filter { $0.hasSuffix(".key") }.sorted()
             guard !names.isEmpty else { throw CLIError("no wallets in \(options.directory)") }
-            for file in names {
-                let name = String(file.dropLast(4))
-                let address = (try? KeyFile.address(options.directory + "/" + file)).map(\.description) ?? "(unreadable)"
-                let encrypted = KeyFile.isEncrypted(options.directory + "/" + file) ? "  encrypted" : ""
-                print("\(name)  \(address)\(encrypted)")
+            let entries = names.map { file in
+                WalletEntry(name: String(file.dropLast(4)),
+                            address: (try? KeyFile.address(options.directory + "/" + file)).map(\.description),
+                            encrypted: KeyFile.isEncrypted(options.directory + "/" + file))
+            }
+            printOutput(entries, json: json) { list in
+                list.map { "\($0.name)  \($0.address ?? "(unreadable)")\($0.encrypted ? "  encrypted" : "")" }.joined(separator: "\n")
             }
         }
     }
@@ -91,11 +94,14 @@ struct WalletCommand: ParsableCommand {
         static let configuration = CommandConfiguration(abstract: "Print a wallet's address (no passphrase needed).")
         @OptionGroup var options: WalletOptions
         @Argument(help: "The wallet's name.") var name: String
+        @Flag(name: .long, help: "Print JSON (for scripts) instead of text.") var json = false
 
         func run() throws {
-            do { print(try KeyFile.address(try options.path(name))) } catch let error as PeerError {
-                throw CLIError(error.description)
-            }
+            let file = try options.path(name)
+            let address: Address
+            do { address = try KeyFile.address(file) } catch { throw CLIError(error.description) }
+            let entry = WalletEntry(name: name, address: address.description, encrypted: KeyFile.isEncrypted(file))
+            printOutput(entry, json: json) { $0.address ?? "" }
         }
     }
 
@@ -129,5 +135,20 @@ struct WalletCommand: ParsableCommand {
             try FileIO.writeSynced(bytes, to: out, mode: 0o600)
             print(out)
         }
+    }
+}
+
+/// A wallet as `wallet list --json` and `wallet show --json` print it.
+struct WalletEntry: Codable, Equatable {
+    var name: String
+    /// Null when the key file cannot be read.
+    var address: String?
+    var encrypted: Bool
+
+    func encode(to encoder: Encoder) throws {
+        var container = encoder.container(keyedBy: CodingKeys.self)
+        try container.encode(name, forKey: .name)
+        try container.encode(address, forKey: .address)
+        try container.encode(encrypted, forKey: .encrypted)
     }
 }
