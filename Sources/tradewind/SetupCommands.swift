@@ -91,11 +91,16 @@ struct TestnetCommand: ParsableCommand {
             heartbeat every 250 ms.
             """)
 
-    @Option(name: .long, help: "How many authorities (1 to 128).") var authorities: Int = 4
-    @Option(name: .long, help: "Participants: a number, or comma-separated names like exporter,importer,carrier,fx,arbiter.")
+    @Option(name: .long, parsing: .unconditional, help: "How many authorities (1 to 128).",
+            transform: { text throws(ValueError) in try WholeNumber.int(text, 1...Genesis.maxAuthorities, unit: "a number of authorities") })
+    var authorities: Int = 4
+    @Option(name: .long, parsing: .unconditional,
+            help: "Participants: a number, or comma-separated names like exporter,importer,carrier,fx,arbiter.")
     var participants: String = "0"
     @Option(name: .long, help: "The folder to write (must be empty or absent).") var out: String
-    @Option(name: .long, help: "First port: peer i uses UDP P+2i and API P+2i+1.") var basePort: Int = 26600
+    @Option(name: .long, parsing: .unconditional, help: "First port: peer i uses UDP P+2i and API P+2i+1.",
+            transform: { text throws(ValueError) in try WholeNumber.int(text, 1...65535, unit: "a port") })
+    var basePort: Int = 26600
     @Option(name: .long, help: "Host every peer listens on and is reached at.") var host: String = "127.0.0.1"
     @Option(name: .long, help: "Comma-separated host names or addresses, one per peer (containers, namespaces): peers listen on 0.0.0.0 and are reached at these.")
     var hosts: String?
@@ -107,14 +112,18 @@ struct TestnetCommand: ParsableCommand {
         guard (1...Genesis.maxAuthorities).contains(authorities) else {
             throw ValidationError("--authorities must be 1 to \(Genesis.maxAuthorities), got \(authorities)")
         }
-        guard (1...65535).contains(basePort) else { throw ValidationError("--base-port must be 1 to 65535, got \(basePort)") }
-        _ = try participantNames()
+        let peers = authorities + (try participantNames()).count
+        // Peer i uses ports P+2i and P+2i+1: the last must still be a port.
+        guard (1...65535).contains(basePort), basePort + 2 * peers - 1 <= 65535 else {
+            throw ValidationError("--base-port \(basePort) leaves no room for \(peers) peers (2 ports each, up to 65535)")
+        }
     }
 
     func participantNames() throws -> [String] {
-        if let count = Int(participants) {
-            guard (0...1000).contains(count) else { throw ValidationError("--participants must be 0 to 1000, got \(count)") }
-            return (0..<count).map { "participant-\($0 + 1)" }
+        if participants.hasPrefix("-") || participants.utf8.allSatisfy({ $0 >= UInt8(ascii: "0") && $0 <= UInt8(ascii: "9") }) {
+            do { return (0..<(try WholeNumber.int(participants, 0...1000, unit: "a number of participants"))).map { "participant-\($0 + 1)" } } catch {
+                throw ValidationError("--participants '\(participants)' \(error)")
+            }
         }
         let names = participants.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }
         for name in names where name.isEmpty || !name.allSatisfy({ $0.isLetter || $0.isNumber || $0 == "-" || $0 == "_" }) || name.hasPrefix("authority-") {
