@@ -18,6 +18,9 @@ struct PeerAccess: ParsableArguments {
 
     func validate() throws {
         if let home, let api { throw ValidationError("give either --home \(home) or --api \(api), not both") }
+        if let api {
+            do { _ = try LocalAPIClient(api: api, home: nil) } catch { throw ValidationError("--api: \(error)") }
+        }
     }
 
     func client() throws -> LocalAPIClient { try LocalAPIClient(api: api, home: home) }

@@ -22,6 +22,13 @@ struct InitCommand: ParsableCommand {
     @Option(name: .long, help: "The address others reach this peer at, HOST:PORT (needed when --listen is 0.0.0.0).") var advertise: String?
     @Option(name: .long, help: "Use this key file as the node key instead of creating one.") var key: String?
 
+    func validate() throws {
+        _ = try Self.endpoint(listen, "--listen")
+        _ = try Self.endpoint(api, "--api")
+        _ = try advertise.map { try Self.endpoint($0, "--advertise") }
+        _ = try peer.map(Self.parsePeer)
+    }
+
     func run() throws {
         let peerHome = PeerHome(home)
         if let contents = try? FileManager.default.contentsOfDirectory(atPath: home), !contents.isEmpty {
@@ -127,9 +134,9 @@ struct TestnetCommand: ParsableCommand {
         }
         let names = participants.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }
         for name in names where name.isEmpty || !name.allSatisfy({ $0.isLetter || $0.isNumber || $0 == "-" || $0 == "_" }) || name.hasPrefix("authority-") {
-            throw ValidationError("invalid participant name '\(name)': letters, digits, - and _, not starting with authority-")
+            throw ValidationError("--participants '\(participants)': invalid name '\(name)': letters, digits, - and _, not starting with authority-")
         }
-        guard Set(names).count == names.count else { throw ValidationError("participant names must be unique") }
+        guard Set(names).count == names.count else { throw ValidationError("--participants '\(participants)': names must be unique") }
         return names
     }
 
