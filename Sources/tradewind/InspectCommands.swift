@@ -18,8 +18,16 @@ struct PeerAccess: ParsableArguments {
 
     func validate() throws {
         if let home, let api { throw ValidationError("give either --home \(home) or --api \(api), not both") }
-        if let api {
-            do { _ = try LocalAPIClient(api: api, home: nil) } catch { throw ValidationError("--api: \(error)") }
+        if let api { try Self.checkAPI(api) }
+    }
+
+    static func checkAPI(_ api: String) throws {
+        do { _ = try LocalAPIClient(api: api, home: nil) } catch { throw ValidationError("--api: \(error)") }
+        // The client reads the port with Int(), which also takes "+80" and "-0".
+        var trimmed = Substring(api)
+        while trimmed.hasSuffix("/") { trimmed = trimmed.dropLast() }
+        guard trimmed.split(separator: ":").last?.utf8.allSatisfy({ $0 >= UInt8(ascii: "0") && $0 <= UInt8(ascii: "9") }) == true else {
+            throw ValidationError("--api '\(api)': the port must be digits, like 127.0.0.1:26601")
         }
     }
 
@@ -120,7 +128,10 @@ struct BlockCommand: ParsableCommand {
     @OptionGroup var access: PeerAccess
     @Argument(help: "A height, or a block id (64 hex digits).") var reference: String
 
-    func validate() throws {
+    func validate() throws { try Self.checkReference(reference) }
+
+    /// A height that fits 64 bits, or 64 hex digits.
+    static func checkReference(_ reference: String) throws {
         if reference.utf8.allSatisfy({ $0 >= UInt8(ascii: "0") && $0 <= UInt8(ascii: "9") }), !reference.isEmpty {
             do { _ = try WholeNumber.height.parse(reference) } catch { throw ValidationError("block '\(reference)' \(error)") }
         } else if reference.utf8.count != 64 || Hex.decode(reference) == nil {

@@ -64,8 +64,8 @@ struct InitCommand: ParsableCommand {
     }
 
     static func endpoint(_ text: String, _ option: String) throws -> PeerConfiguration.Endpoint {
-        guard let colon = text.lastIndex(of: ":"), let port = Int(text[text.index(after: colon)...]), (0...65535).contains(port),
-              colon > text.startIndex else {
+        guard let colon = text.lastIndex(of: ":"), colon > text.startIndex,
+              let port = try? WholeNumber.int(String(text[text.index(after: colon)...]), 0...65535, unit: "a port") else {
             throw ValidationError("\(option) '\(text)' must be HOST:PORT")
         }
         return .init(host: String(text[..<colon]), port: port)
@@ -98,15 +98,13 @@ struct TestnetCommand: ParsableCommand {
             heartbeat every 250 ms.
             """)
 
-    @Option(name: .long, parsing: .unconditional, help: "How many authorities (1 to 128).",
-            transform: { text throws(ValueError) in try WholeNumber.int(text, 1...Genesis.maxAuthorities, unit: "a number of authorities") })
+    @Option(name: .long, parsing: .unconditional, help: "How many authorities (1 to 128).", transform: Self.authorityCount)
     var authorities: Int = 4
     @Option(name: .long, parsing: .unconditional,
             help: "Participants: a number, or comma-separated names like exporter,importer,carrier,fx,arbiter.")
     var participants: String = "0"
     @Option(name: .long, help: "The folder to write (must be empty or absent).") var out: String
-    @Option(name: .long, parsing: .unconditional, help: "First port: peer i uses UDP P+2i and API P+2i+1.",
-            transform: { text throws(ValueError) in try WholeNumber.int(text, 1...65535, unit: "a port") })
+    @Option(name: .long, parsing: .unconditional, help: "First port: peer i uses UDP P+2i and API P+2i+1.", transform: Self.port)
     var basePort: Int = 26600
     @Option(name: .long, help: "Host every peer listens on and is reached at.") var host: String = "127.0.0.1"
     @Option(name: .long, help: "Comma-separated host names or addresses, one per peer (containers, namespaces): peers listen on 0.0.0.0 and are reached at these.")
@@ -126,7 +124,16 @@ struct TestnetCommand: ParsableCommand {
         }
     }
 
-    func participantNames() throws -> [String] {
+    @Sendable static func authorityCount(_ text: String) throws(ValueError) -> Int {
+        try WholeNumber.int(text, 1...Genesis.maxAuthorities, unit: "a number of authorities")
+    }
+
+    @Sendable static func port(_ text: String) throws(ValueError) -> Int { try WholeNumber.int(text, 1...65535, unit: "a port") }
+
+    func participantNames() throws -> [String] { try Self.participantNames(participants) }
+
+    /// "3" → participant-1…3; "a,b" → a, b.
+    static func participantNames(_ participants: String) throws -> [String] {
         if participants.hasPrefix("-") || participants.utf8.allSatisfy({ $0 >= UInt8(ascii: "0") && $0 <= UInt8(ascii: "9") }) {
             do { return (0..<(try WholeNumber.int(participants, 0...1000, unit: "a number of participants"))).map { "participant-\($0 + 1)" } } catch {
                 throw ValidationError("--participants '\(participants)' \(error)")
