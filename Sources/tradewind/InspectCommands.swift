@@ -16,6 +16,21 @@ struct PeerAccess: ParsableArguments {
     @Flag(name: .long, help: "Print JSON (for scripts) instead of text.")
     var json = false
 
+    func validate() throws {
+        if let home, let api { throw ValidationError("give either --home \(home) or --api \(api), not both") }
+        if let api { try Self.checkAPI(api) }
+    }
+
+    static func checkAPI(_ api: String) throws {
+        do { _ = try LocalAPIClient(api: api, home: nil) } catch { throw ValidationError("--api: \(error)") }
+        // The client reads the port with Int(), which also takes "+80" and "-0".
+        var trimmed = Substring(api)
+        while trimmed.hasSuffix("/") { trimmed = trimmed.dropLast() }
+        guard trimmed.split(separator: ":").last?.utf8.allSatisfy({ $0 >= UInt8(ascii: "0") && $0 <= UInt8(ascii: "9") }) == true else {
+            throw ValidationError("--api '\(api)': the port must be digits, like 127.0.0.1:26601")
+        }
+    }
+
     func client() throws -> LocalAPIClient { try LocalAPIClient(api: api, home: home) }
 
     /// The stopped peer's store, opened read-only, when --home names a home without a running API.
@@ -114,12 +129,11 @@ struct MembersCommand: ParsableCommand {
 struct BlocksCommand: ParsableCommand {
     static let configuration = CommandConfiguration(commandName: "blocks", abstract: "List recent blocks.")
     @OptionGroup var access: PeerAccess
-    @Option(name: .long, help: "First height to list (default: the last LIMIT blocks).") var from: UInt64?
-    @Option(name: .long, help: "How many blocks (at most 1000).") var limit: Int = 20
-
-    func validate() throws {
-        guard (1...1000).contains(limit) else { throw ValidationError("--limit must be 1 to 1000, got \(limit)") }
-    }
+    @Option(name: .long, parsing: .unconditional, help: "First height to list (default: the last LIMIT blocks).",
+            transform: WholeNumber.height)
+    var from: UInt64?
+    @Option(name: .long, parsing: .unconditional, help: "How many blocks (at most 1000).", transform: WholeNumber.blockLimit)
+    var limit: Int = 20
 
     func run() throws {
         let blocks: [BlockSummary]
@@ -142,6 +156,17 @@ struct BlockCommand: ParsableCommand {
     static let configuration = CommandConfiguration(commandName: "block", abstract: "Show one block by height or id.")
     @OptionGroup var access: PeerAccess
     @Argument(help: "A height, or a block id (64 hex digits).") var reference: String
+
+    func validate() throws { try Self.checkReference(reference) }
+
+    /// A height that fits 64 bits, or 64 hex digits.
+    static func checkReference(_ reference: String) throws {
+        if reference.utf8.allSatisfy({ $0 >= UInt8(ascii: "0") && $0 <= UInt8(ascii: "9") }), !reference.isEmpty {
+            do { _ = try WholeNumber.height.parse(reference) } catch { throw ValidationError("block '\(reference)' \(error)") }
+        } else if reference.utf8.count != 64 || Hex.decode(reference) == nil {
+            throw ValidationError("block '\(reference)' is neither a height nor a block id (64 hex digits)")
+        }
+    }
 
     func run() throws {
         let block: BlockView

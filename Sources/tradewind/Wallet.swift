@@ -52,21 +52,53 @@ struct WalletCommand: ParsableCommand {
         subcommands: [New.self, List.self, Show.self, Import.self, Export.self])
 
     struct New: ParsableCommand {
-        static let configuration = CommandConfiguration(abstract: "Create a wallet (encrypted if a passphrase is given).")
+        static let configuration = CommandConfiguration(
+            abstract: "Create a wallet, encrypted with a passphrase.",
+            discussion: """
+                The passphrase comes from --password-file or --password-stdin; on a terminal \
+                without them it is asked for twice. Without a terminal and without either \
+                option the command refuses, unless --insecure-plain asks for a plain key file \
+                (the seed unencrypted, mode 0600): for test networks only.
+                """)
         @OptionGroup var options: WalletOptions
         @Argument(help: "The wallet's name.") var name: String
+        @Flag(name: .long, help: "Write the key unencrypted (test networks only).") var insecurePlain = false
+
+        func validate() throws {
+            _ = try options.path(name)
+            if insecurePlain && (options.passwordFile != nil || options.passwordStdin) {
+                throw ValidationError("--insecure-plain writes no passphrase; leave out --password-file and --password-stdin")
+            }
+        }
 
         func run() throws {
             let file = try options.path(name)
             guard !FileManager.default.fileExists(atPath: file) else { throw CLIError("wallet '\(name)' already exists at \(file)") }
+            let passphrase = try newPassphrase()
             try FileManager.default.createDirectory(atPath: options.directory, withIntermediateDirectories: true)
             let key = Ed25519.PrivateKey.generate()
-            if let passphrase = try options.passphrase() {
+            if let passphrase {
                 try Keystore.write(key: key, passphrase: passphrase, to: file)
             } else {
                 try KeyFile.writePlain(key, to: file)
             }
             print("\(name) \(key.publicKey.address)")
+        }
+
+        /// The new wallet's passphrase, or nil for --insecure-plain.
+        func newPassphrase() throws -> SecureBytes? {
+            if insecurePlain { return nil }
+            if options.passwordFile != nil || options.passwordStdin { return try options.passphrase() }
+            guard isatty(STDIN_FILENO) == 1 else {
+                throw CLIError("""
+                    wallet '\(name)' needs a passphrase: give --password-file FILE or --password-stdin, or run on a terminal \
+                    to be asked (--insecure-plain writes an unencrypted key, for test networks only)
+                    """)
+            }
+            let first = try PassphraseSource.prompt("Passphrase for the new wallet \(name): ")
+            let second = try PassphraseSource.prompt("The same passphrase again: ")
+            guard first.isEqual(to: second) else { throw CLIError("the passphrases differ; wallet '\(name)' was not created") }
+            return first
         }
     }
 
@@ -84,8 +116,9 @@ struct WalletCommand: ParsableCommand {
                             address: (try? KeyFile.address(options.directory + "/" + file)).map(\.description),
                             encrypted: KeyFile.isEncrypted(options.directory + "/" + file))
             }
+            // Only `testnet` and `wallet new --insecure-plain` write plain keys.
             printOutput(entries, json: json) { list in
-                list.map { "\($0.name)  \($0.address ?? "(unreadable)")\($0.encrypted ? "  encrypted" : "")" }.joined(separator: "\n")
+                list.map { "\($0.name)  \($0.address ?? "(unreadable)")\($0.encrypted ? "  encrypted" : "  plain (test only)")" }.joined(separator: "\n")
             }
         }
     }
