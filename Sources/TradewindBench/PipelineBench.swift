@@ -66,6 +66,7 @@ enum PipelineBench {
         configuration.mempool.maxTransactions = encoded.count + 1
         configuration.mempool.maxBytes = 1 << 30
         configuration.mempool.maxPerSender = 1 << 20
+        configuration.mempool.sequenceWindow = 1 << 20
         let now = { UInt64(Date().timeIntervalSince1970 * 1e9) }
         var engine = ConsensusEngine(
             ledger: ledger, key: authority, me: authority.publicKey.address,

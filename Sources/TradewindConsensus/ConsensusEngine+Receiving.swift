@@ -96,7 +96,7 @@ extension ConsensusEngine {
         // A sequence ahead of the account's waits in the pool; anything else that fails never applies.
         if let failure, failure.code.resultClass != .retry { return .rejected(failure) }
         let next = (try? StateOverlay(base: state).record(.account(transaction.sender), as: AccountState.self))??.nextSequence ?? 0
-        let admission = mempool.add(transaction, id: id, size: size, nextSequence: next)
+        let admission = mempool.add(transaction, id: id, size: size, nextSequence: next, now: now)
         return admission == .added ? .accepted(id) : .mempool(admission)
     }
 
@@ -359,12 +359,13 @@ extension ConsensusEngine {
                     time: block.header.time, certificate: certificate)
         chain = execution.chain
         lastCommitAt = now
-        // What the block included, and anything of the same senders now stale, leaves the pool.
+        // What the block included, and anything of the same senders now stale, leaves the pool;
+        // parked transactions whose gap it filled become ready.
         var applied: [Address: UInt64] = [:]
         for outcome in execution.included {
             applied[outcome.transaction.sender] = max(applied[outcome.transaction.sender] ?? 0, outcome.transaction.sequence + 1)
         }
-        mempool.recheck(included: execution.included.map(\.id)) { applied[$0] ?? 0 }
+        mempool.recheck(included: execution.included.map(\.id), now: now) { applied[$0] ?? 0 }
         if let offenses = try? block.offenses() { for offense in offenses { evidencePool[offense] = nil } }
         // The next height starts once the shell has applied the block: everything it
         // does reads the state after this block, which `state` is not yet.

@@ -204,6 +204,7 @@ public struct ConsensusEngine: Sendable {
             self.core = core
             perform(fired, state: state, into: &actions)
         }
+        mempool.expire(now: self.now)
         if let round = pendingProposalRound, readyToPropose {
             pendingProposalRound = nil
             propose(round: round, state: state, into: &actions)
@@ -220,12 +221,13 @@ public struct ConsensusEngine: Sendable {
         return actions
     }
 
-    /// Round 0 waits for the block interval when transactions wait, else for the heartbeat.
+    /// Round 0 waits for the block interval when transactions wait (parked ones, which
+    /// no block can take, do not count), else for the heartbeat.
     var readyToPropose: Bool {
         let sinceParent = now / 1_000_000 >= head.time ? now / 1_000_000 - head.time : 0
         let parameters = ledger.parameters
         return sinceParent >= parameters.heartbeatIntervalMs
-            || (!mempool.isEmpty && sinceParent >= parameters.blockIntervalMs)
+            || (mempool.readyCount > 0 && sinceParent >= parameters.blockIntervalMs)
             || !evidencePool.isEmpty && sinceParent >= parameters.blockIntervalMs
     }
 

@@ -4,11 +4,29 @@ import TradewindWire
 /// Transactions waiting for a block: pure, bounded in count and bytes, one queue
 /// per sender in sequence order, and a cap per sender so that one account cannot
 /// fill it. Signatures and state are checked by the caller before `add`.
+///
+/// A sender's transactions in an unbroken run from the account's next sequence are
+/// ready (a block can take them); one after a gap is parked, waiting for the missing
+/// sequence, and is dropped if still waiting `Limits.parkedLifetime` after it
+/// arrived. Only sequences below the account's next + `sequenceWindow` are admitted.
+/// Time is an input (`now`, nanoseconds): nothing here reads a clock.
 public struct Mempool: Sendable {
+    /// Admitted sequences lie in `next ..< next + sequenceWindow`, where `next` is the
+    /// account's committed next sequence: a farther one is refused, not parked.
+    public static let sequenceWindow: UInt64 = 64
+    /// How long a parked transaction may wait for the sequence it is missing: 60 s
+    /// from its arrival at this peer.
+    public static let defaultParkedLifetime: UInt64 = 60_000_000_000
+
     public struct Limits: Sendable {
         public var maxTransactions = 20_000
         public var maxBytes = 16 << 20
         public var maxPerSender = 256
+        /// Nanoseconds after its arrival that a transaction still parked is dropped.
+        public var parkedLifetime = Mempool.defaultParkedLifetime
+        /// Admitted sequences lie below the account's next + this (benchmarks that
+        /// preload one engine raise it; a peer keeps `Mempool.sequenceWindow`).
+        public var sequenceWindow = Mempool.sequenceWindow
         public init() {}
     }
 
@@ -17,6 +35,8 @@ public struct Mempool: Sendable {
         case duplicate
         /// The sequence is below the account's next one: it can never apply.
         case stale(sequence: UInt64, next: UInt64)
+        /// The sequence is `window` or more past the account's next one.
+        case tooFarAhead(sequence: UInt64, next: UInt64, window: UInt64)
         /// The sender already has a different transaction with this sequence.
         case sequenceTaken(UInt64)
         case senderFull(cap: Int)
@@ -24,71 +44,163 @@ public struct Mempool: Sendable {
         case poolFull
     }
 
+    /// Where a transaction in the pool stands.
+    public enum Standing: Equatable, Sendable {
+        /// In the unbroken run from the account's next sequence: a block can take it.
+        case ready
+        /// Parked behind `missing`, the first sequence from the account's next that no
+        /// transaction here has; dropped at `expiresAt` (nanoseconds) if still waiting.
+        case waiting(missing: UInt64, expiresAt: UInt64)
+    }
+
     struct Entry: Sendable {
         var transaction: Transaction
         var size: Int
+        /// Arrival order, for fairness between senders.
         var arrival: UInt64
+        /// Arrival time (nanoseconds), for the expiry of parked transactions.
+        var arrivedAt: UInt64
+    }
+
+    /// One sender's transactions by sequence, all at or above `next`.
+    struct Queue: Sendable {
+        /// The account's next sequence as last learnt (at admission or from a commit).
+        var next: UInt64
+        var ids: [UInt64: Bytes32] = [:]
+        /// The first sequence from `next` with no transaction here: the ones below are ready.
+        var firstMissing: UInt64
+
+        init(next: UInt64) {
+            self.next = next
+            firstMissing = next
+        }
+
+        var ready: Int { Int(firstMissing - next) }
+        var parked: Int { ids.count - ready }
+
+        /// Resumes from the old bound: everything from `next` below it is still here
+        /// (a removal inside the run lowers `firstMissing` itself), so each sequence is
+        /// stepped over once while it stays in the run.
+        mutating func findFirstMissing() {
+            var sequence = max(next, firstMissing)
+            while ids[sequence] != nil { sequence += 1 }
+            firstMissing = sequence
+        }
     }
 
     public let limits: Limits
     private var entries: [Bytes32: Entry] = [:]
-    /// Per sender: sequence → id, kept sorted by sequence on read.
-    private var queues: [Address: [UInt64: Bytes32]] = [:]
+    private var queues: [Address: Queue] = [:]
     private var arrivals: UInt64 = 0
     public private(set) var bytes = 0
+    /// Transactions a block could take now (the rest are parked).
+    public private(set) var readyCount = 0
+    /// No parked transaction expires before this time (nanoseconds): `expire` is free until then.
+    private var nextExpiry = UInt64.max
 
     public init(limits: Limits = .init()) { self.limits = limits }
 
     public var count: Int { entries.count }
     public var isEmpty: Bool { entries.isEmpty }
+    public var parkedCount: Int { entries.count - readyCount }
     public func contains(_ id: Bytes32) -> Bool { entries[id] != nil }
     public func transaction(_ id: Bytes32) -> Transaction? { entries[id]?.transaction }
 
-    /// Admits `transaction` (with its id and encoded size) if the sender's `nextSequence`
-    /// allows it and there is room, evicting the last transaction of the longest queue
-    /// when a shorter queue's transaction arrives at a full pool.
-    public mutating func add(_ transaction: Transaction, id: Bytes32, size: Int, nextSequence: UInt64) -> Admission {
+    public func standing(_ id: Bytes32) -> Standing? {
+        guard let entry = entries[id], let queue = queues[entry.transaction.sender] else { return nil }
+        if entry.transaction.sequence < queue.firstMissing { return .ready }
+        return .waiting(missing: queue.firstMissing, expiresAt: expiry(of: entry))
+    }
+
+    /// The sequence `sender`'s next transaction should take: past the account's next
+    /// (`committedNext`, or the later one this pool learnt from a commit) and past the
+    /// unbroken run of its transactions waiting here.
+    public func nextSequence(for sender: Address, committedNext: UInt64) -> UInt64 {
+        guard let queue = queues[sender] else { return committedNext }
+        var sequence = max(committedNext, queue.next)
+        while queue.ids[sequence] != nil { sequence += 1 }
+        return sequence
+    }
+
+    /// Admits `transaction` (with its id and encoded size, arriving at `now`) if the
+    /// sender's `nextSequence` allows it and there is room, evicting the last
+    /// transaction of the longest queue when a shorter queue's transaction arrives at
+    /// a full pool.
+    public mutating func add(_ transaction: Transaction, id: Bytes32, size: Int, nextSequence: UInt64,
+                             now: UInt64) -> Admission {
         guard entries[id] == nil else { return .duplicate }
-        guard transaction.sequence >= nextSequence else { return .stale(sequence: transaction.sequence, next: nextSequence) }
         let sender = transaction.sender
-        let queue = queues[sender] ?? [:]
-        guard queue[transaction.sequence] == nil else { return .sequenceTaken(transaction.sequence) }
-        guard queue.count < limits.maxPerSender else { return .senderFull(cap: limits.maxPerSender) }
+        advance(sender, to: nextSequence)
+        let next = max(nextSequence, queues[sender]?.next ?? 0)
+        let sequence = transaction.sequence
+        guard sequence >= next else { return .stale(sequence: sequence, next: next) }
+        guard sequence - next < limits.sequenceWindow else {
+            return .tooFarAhead(sequence: sequence, next: next, window: limits.sequenceWindow)
+        }
+        let queued = queues[sender]?.ids.count ?? 0
+        guard queues[sender]?.ids[sequence] == nil else { return .sequenceTaken(sequence) }
+        guard queued < limits.maxPerSender else { return .senderFull(cap: limits.maxPerSender) }
         while entries.count + 1 > limits.maxTransactions || bytes + size > limits.maxBytes {
             // Evict from the longest queue, its highest sequence (the least likely to be
             // included soon) — but only if that queue is longer than the newcomer's would be.
-            guard let (victimSender, victimQueue) = queues.max(by: { $0.value.count < $1.value.count }),
-                  victimQueue.count > queue.count + 1 || (victimSender != sender && victimQueue.count > queue.count),
-                  let highest = victimQueue.keys.max(), let victimID = victimQueue[highest] else { return .poolFull }
+            guard let (victimSender, victimQueue) = queues.max(by: { $0.value.ids.count < $1.value.ids.count }),
+                  victimQueue.ids.count > queued + 1 || (victimSender != sender && victimQueue.ids.count > queued),
+                  let highest = victimQueue.ids.keys.max(), let victimID = victimQueue.ids[highest] else { return .poolFull }
             remove(victimID)
         }
         arrivals += 1
-        entries[id] = Entry(transaction: transaction, size: size, arrival: arrivals)
-        queues[sender, default: [:]][transaction.sequence] = id
+        let entry = Entry(transaction: transaction, size: size, arrival: arrivals, arrivedAt: now)
+        entries[id] = entry
         bytes += size
+        change(sender, creatingWith: next) { $0.ids[sequence] = id }
+        // Conservative: the newcomer may be (or later become) parked.
+        nextExpiry = min(nextExpiry, expiry(of: entry))
         return .added
     }
 
     public mutating func remove(_ id: Bytes32) {
         guard let entry = entries.removeValue(forKey: id) else { return }
         bytes -= entry.size
-        let sender = entry.transaction.sender
-        queues[sender]?[entry.transaction.sequence] = nil
-        if queues[sender]?.isEmpty == true { queues[sender] = nil }
+        let sequence = entry.transaction.sequence
+        change(entry.transaction.sender) { queue in
+            queue.ids[sequence] = nil
+            queue.firstMissing = min(queue.firstMissing, sequence)
+        }
     }
 
-    /// Candidates for a block: each sender's queue in sequence order, senders
+    /// Raises what this pool knows of `sender`'s next sequence, dropping what it makes stale.
+    private mutating func advance(_ sender: Address, to next: UInt64) {
+        guard let queue = queues[sender], next > queue.next else { return }
+        var stale: [Bytes32] = []
+        change(sender) { queue in
+            queue.next = next
+            for (sequence, id) in queue.ids where sequence < next {
+                queue.ids[sequence] = nil
+                stale.append(id)
+            }
+        }
+        for id in stale { dropEntry(id) }
+    }
+
+    /// Forgets an entry whose queue the caller already changed.
+    private mutating func dropEntry(_ id: Bytes32) {
+        guard let entry = entries.removeValue(forKey: id) else { return }
+        bytes -= entry.size
+    }
+
+    /// Candidates for a block: each sender's ready run in sequence order, senders
     /// interleaved by who has waited longest, up to `maxCount` and `maxBytes`.
     public func candidates(maxCount: Int, maxBytes: Int) -> [IdentifiedTransaction] {
         // Ids only, and no more per sender than a block can take: the pool may be far
         // larger than a block.
-        var runs: [(arrival: UInt64, ids: [Bytes32])] = queues.values.map { queue in
-            let ids = queue.keys.sorted().prefix(maxCount).compactMap { queue[$0] }
+        var runs: [(arrival: UInt64, ids: [Bytes32])] = queues.values.compactMap { queue in
+            guard queue.ready > 0 else { return nil }
+            let ids = (queue.next..<queue.firstMissing).prefix(maxCount).compactMap { queue.ids[$0] }
             return (ids.first.flatMap { entries[$0]?.arrival } ?? 0, ids)
         }
         runs.sort { $0.arrival < $1.arrival }
         var picked: [IdentifiedTransaction] = []
-        picked.reserveCapacity(min(maxCount, entries.count))
+        picked.reserveCapacity(min(maxCount, readyCount))
         var used = 0
         var cursors = [Int](repeating: 0, count: runs.count)
         var exhausted = 0
@@ -110,13 +222,47 @@ public struct Mempool: Sendable {
         return picked
     }
 
-    /// After a commit: drops what the block included and whatever the new state
-    /// makes stale (sequence below the sender's next).
-    public mutating func recheck(included: some Sequence<Bytes32>, nextSequence: (Address) -> UInt64) {
+    /// After a commit at `now`: drops what the block included and whatever the new
+    /// state makes stale (sequence below the sender's next), promotes parked
+    /// transactions whose gap the block filled, and drops expired parked ones.
+    /// `nextSequence` may answer 0 for a sender the block did not touch.
+    public mutating func recheck(included: some Sequence<Bytes32>, now: UInt64, nextSequence: (Address) -> UInt64) {
+        // The new next sequences first (one change per sender), then what is left of `included`.
+        for sender in Array(queues.keys) { advance(sender, to: nextSequence(sender)) }
         for id in included { remove(id) }
-        for (sender, queue) in queues {
-            let next = nextSequence(sender)
-            for (sequence, id) in queue where sequence < next { remove(id) }
+        expire(now: now)
+    }
+
+    /// Drops parked transactions that have waited `limits.parkedLifetime` since they
+    /// arrived. Cheap when none is due.
+    public mutating func expire(now: UInt64) {
+        guard now >= nextExpiry else { return }
+        nextExpiry = .max
+        for (_, queue) in queues where queue.parked > 0 {
+            for (sequence, id) in queue.ids where sequence > queue.firstMissing {
+                guard let entry = entries[id] else { continue }
+                let expiry = expiry(of: entry)
+                if expiry <= now { remove(id) } else { nextExpiry = min(nextExpiry, expiry) }
+            }
         }
+    }
+
+    private func expiry(of entry: Entry) -> UInt64 {
+        let (sum, overflow) = entry.arrivedAt.addingReportingOverflow(limits.parkedLifetime)
+        return overflow ? .max : sum
+    }
+
+    /// Applies `update` to `sender`'s queue (made with `next` if absent) and keeps the
+    /// counts of ready transactions and the expiry bound true.
+    private mutating func change(_ sender: Address, creatingWith next: UInt64? = nil, _ update: (inout Queue) -> Void) {
+        guard var queue = queues[sender] ?? next.map(Queue.init(next:)) else { return }
+        let (readyBefore, parkedBefore) = (queue.ready, queue.parked)
+        update(&queue)
+        queue.findFirstMissing()
+        readyCount += queue.ready - readyBefore
+        // A transaction that was ready and is parked again (its predecessor left unapplied)
+        // has an expiry that may be earlier than the bound: look again at the next call.
+        if queue.parked > parkedBefore && queue.ready < readyBefore { nextExpiry = 0 }
+        queues[sender] = queue.ids.isEmpty ? nil : queue
     }
 }

@@ -25,14 +25,49 @@ public struct StatusView: Codable, Sendable {
     public var blocksPrefetched: UInt64
     /// The network's assets and their decimals.
     public var assets: [String: UInt8]
+    /// False when the CLI read a stopped peer's store: then round is 0, step "stopped",
+    /// and mempool, members, uptime and the since-start counters are 0 (nothing runs).
+    public var running = true
 }
 
 public struct MemberView: Codable, Sendable {
     public var address: String
+    /// The name this peer's config.json gives it (null when it is not listed there).
+    public var name: String?
+    /// authority (in the current authority set) or participant.
+    public var role: String
     public var endpoint: String
+    /// alive, suspect or dead, as the membership protocol sees it.
     public var status: String
     public var incarnation: UInt64
     public var height: UInt64
+    /// When this peer last received a message from the member (Unix ms), null if never since start.
+    public var lastContact: UInt64?
+
+    public init(address: String, name: String?, role: String, endpoint: String, status: String, incarnation: UInt64,
+                height: UInt64, lastContact: UInt64?) {
+        self.address = address
+        self.name = name
+        self.role = role
+        self.endpoint = endpoint
+        self.status = status
+        self.incarnation = incarnation
+        self.height = height
+        self.lastContact = lastContact
+    }
+
+    /// Every key is present (unknown ones as null), so scripts can rely on the shape.
+    public func encode(to encoder: Encoder) throws {
+        var container = encoder.container(keyedBy: CodingKeys.self)
+        try container.encode(address, forKey: .address)
+        try container.encode(name, forKey: .name)
+        try container.encode(role, forKey: .role)
+        try container.encode(endpoint, forKey: .endpoint)
+        try container.encode(status, forKey: .status)
+        try container.encode(incarnation, forKey: .incarnation)
+        try container.encode(height, forKey: .height)
+        try container.encode(lastContact, forKey: .lastContact)
+    }
 }
 
 public struct BlockSummary: Codable, Sendable {
@@ -74,12 +109,29 @@ public struct ReceiptView: Codable, Sendable {
 
 public struct TransactionView: Codable, Sendable {
     public var id: String
-    /// committed, pending (in this peer's mempool) or unknown.
+    /// committed; pending (in this peer's mempool, ready for a block); waiting (in the
+    /// mempool, parked behind the missing sequence `waitingForSequence`); or unknown.
     public var status: String
     public var sender: String?
     public var sequence: UInt64?
     public var kind: String?
     public var receipt: ReceiptView?
+    /// With status waiting: the sender's first sequence that no transaction in the mempool has.
+    public var waitingForSequence: UInt64?
+    /// With status waiting: seconds until it is dropped if still waiting.
+    public var expiresInSeconds: UInt64?
+
+    public init(id: String, status: String, sender: String?, sequence: UInt64?, kind: String?, receipt: ReceiptView?,
+                waitingForSequence: UInt64? = nil, expiresInSeconds: UInt64? = nil) {
+        self.id = id
+        self.status = status
+        self.sender = sender
+        self.sequence = sequence
+        self.kind = kind
+        self.receipt = receipt
+        self.waitingForSequence = waitingForSequence
+        self.expiresInSeconds = expiresInSeconds
+    }
 }
 
 public struct BalanceView: Codable, Sendable {
@@ -96,7 +148,12 @@ public struct BalanceView: Codable, Sendable {
 public struct AccountView: Codable, Sendable {
     public var address: String
     public var exists: Bool
+    /// The sequence after the account's committed transactions.
     public var nextSequence: UInt64
+    /// The sequence a new transaction should take: `nextSequence` plus the account's
+    /// transactions waiting in this peer's mempool in an unbroken run from it (a
+    /// stopped peer's store has no mempool: then equal to `nextSequence`).
+    public var pendingNextSequence: UInt64
     public var frozen: Bool
     public var depositAuth: Bool
     public var balances: [BalanceView]
@@ -123,6 +180,9 @@ public struct MerchantView: Codable, Sendable {
     public var height: UInt64
 }
 
+/// Every fact the ledger keeps about an order, and what can happen to it next
+/// (from `OrderRules`, judged at `chainTime`). Times are Unix milliseconds; every
+/// key is present, facts not (yet) recorded as null.
 public struct OrderView: Codable, Sendable {
     public var id: String
     public var buyer: String
@@ -130,14 +190,133 @@ public struct OrderView: Codable, Sendable {
     public var carrier: String?
     public var arbiter: String?
     public var state: String
+    /// The price, in the seller's asset.
     public var asset: String
     public var price: UInt64
     public var display: String
     public var shipBy: UInt64
     public var deliverBy: UInt64
     public var fxLocked: Bool
-    public var checkpoints: [String]
+    /// Whether the order required the seller to be a verified merchant.
+    public var requireVerifiedMerchant: Bool
+    public var goodsHash: String
+    public var trackingHash: String?
+    public var disputeReasonHash: String?
     public var createdHeight: UInt64
+    public var createdAt: UInt64
+    public var shippedAt: UInt64?
+    public var deliveredAt: UInt64?
+    public var disputedAt: UInt64?
+    public var checkpoints: [CheckpointView]
+    /// The escrowed money: one leg (buyer → seller), or two with an FX quote
+    /// (provider → seller in the seller's asset, buyer → provider in the buyer's).
+    public var legs: [LegView]
+    /// The FX quote the order was created with.
+    public var fx: FXView?
+    /// For a resolved order: the seller's share in basis points.
+    public var sellerBasisPoints: UInt16?
+    /// The t (the last block's time) the windows and next steps are judged at.
+    public var chainTime: UInt64
+    public var windows: [WindowView]
+    /// What the ledger would accept next, by whom, when (steps whose time has passed left out).
+    public var nextSteps: [NextStepView]
+
+    public func encode(to encoder: Encoder) throws {
+        var container = encoder.container(keyedBy: CodingKeys.self)
+        try container.encode(id, forKey: .id)
+        try container.encode(buyer, forKey: .buyer)
+        try container.encode(seller, forKey: .seller)
+        try container.encode(carrier, forKey: .carrier)
+        try container.encode(arbiter, forKey: .arbiter)
+        try container.encode(state, forKey: .state)
+        try container.encode(asset, forKey: .asset)
+        try container.encode(price, forKey: .price)
+        try container.encode(display, forKey: .display)
+        try container.encode(shipBy, forKey: .shipBy)
+        try container.encode(deliverBy, forKey: .deliverBy)
+        try container.encode(fxLocked, forKey: .fxLocked)
+        try container.encode(requireVerifiedMerchant, forKey: .requireVerifiedMerchant)
+        try container.encode(goodsHash, forKey: .goodsHash)
+        try container.encode(trackingHash, forKey: .trackingHash)
+        try container.encode(disputeReasonHash, forKey: .disputeReasonHash)
+        try container.encode(createdHeight, forKey: .createdHeight)
+        try container.encode(createdAt, forKey: .createdAt)
+        try container.encode(shippedAt, forKey: .shippedAt)
+        try container.encode(deliveredAt, forKey: .deliveredAt)
+        try container.encode(disputedAt, forKey: .disputedAt)
+        try container.encode(checkpoints, forKey: .checkpoints)
+        try container.encode(legs, forKey: .legs)
+        try container.encode(fx, forKey: .fx)
+        try container.encode(sellerBasisPoints, forKey: .sellerBasisPoints)
+        try container.encode(chainTime, forKey: .chainTime)
+        try container.encode(windows, forKey: .windows)
+        try container.encode(nextSteps, forKey: .nextSteps)
+    }
+}
+
+public struct CheckpointView: Codable, Sendable, Equatable {
+    /// pickedUp, inTransit, customs, outForDelivery or delivered.
+    public var kind: String
+    public var time: UInt64
+}
+
+/// Money held for an order: refunded to `from`, paid out to `to`.
+public struct LegView: Codable, Sendable, Equatable {
+    public var asset: String
+    public var amount: UInt64
+    public var display: String
+    public var from: String
+    public var to: String
+}
+
+public struct FXView: Codable, Sendable, Equatable {
+    public var provider: String
+    /// The asset the buyer paid in, and the seller's.
+    public var buyerAsset: String
+    public var sellerAsset: String
+    /// Buyer-asset minor units per seller-asset minor unit, exactly.
+    public var rateNumerator: UInt64
+    public var rateDenominator: UInt64
+    /// Units of the buyer's asset per unit of the seller's ("1.0873"), to 8 decimals at most.
+    public var rate: String
+    public var quoteID: UInt64
+    public var expiryHeight: UInt64
+}
+
+public struct WindowView: Codable, Sendable, Equatable {
+    /// shipping, delivery, dispute or arbitration.
+    public var kind: String
+    public var opened: UInt64
+    public var closes: UInt64
+    /// Open at `chainTime`.
+    public var open: Bool
+}
+
+public struct NextStepView: Codable, Sendable, Equatable {
+    /// The transaction, as in the order table (orderConfirm, …).
+    public var transaction: String
+    /// For orderCheckpoint: the kinds this step covers.
+    public var checkpoints: [String]
+    /// buyer, seller, carrier, arbiter or anyone (any one of them).
+    public var by: [String]
+    /// Possible while from ≤ t < until (null: no bound).
+    public var from: UInt64?
+    public var until: UInt64?
+    /// The state it leads to.
+    public var to: String
+    /// Possible at `chainTime`.
+    public var openNow: Bool
+
+    public func encode(to encoder: Encoder) throws {
+        var container = encoder.container(keyedBy: CodingKeys.self)
+        try container.encode(transaction, forKey: .transaction)
+        try container.encode(checkpoints, forKey: .checkpoints)
+        try container.encode(by, forKey: .by)
+        try container.encode(from, forKey: .from)
+        try container.encode(until, forKey: .until)
+        try container.encode(to, forKey: .to)
+        try container.encode(openNow, forKey: .openNow)
+    }
 }
 
 public struct SubmissionView: Codable, Sendable {
@@ -160,6 +339,31 @@ public enum Amount {
         for _ in 0..<decimals { scale *= 10 }
         let fraction = String(amount % scale)
         return "\(amount / scale).\(String(repeating: "0", count: Int(decimals) - fraction.count))\(fraction)"
+    }
+
+    /// numerator / denominator × 10^shift in decimal, truncated to `fractionDigits`
+    /// ("1.0873" for 10873/10000): exact digits by long division, no floating point.
+    public static func ratio(_ numerator: UInt64, _ denominator: UInt64, shift: Int, fractionDigits: Int) -> String {
+        guard denominator > 0 else { return "undefined" }
+        let places = max(0, fractionDigits + shift)
+        var digits = String(numerator / denominator)
+        var remainder = numerator % denominator
+        for _ in 0..<places {
+            // remainder < denominator, so remainder × 10 / denominator < 10 (128-bit intermediate).
+            let (quotient, rest) = denominator.dividingFullWidth(remainder.multipliedFullWidth(by: 10))
+            digits += String(quotient)
+            remainder = rest
+        }
+        // The point sits `places` digits from the end; moving it by `shift` leaves `places - shift` decimals.
+        let decimals = places - shift
+        if decimals <= 0 { return digits + String(repeating: "0", count: -decimals) }
+        if digits.count <= decimals { digits = String(repeating: "0", count: decimals - digits.count + 1) + digits }
+        var whole = String(digits.dropLast(decimals))
+        var fraction = String(digits.suffix(decimals))
+        if fraction.count > fractionDigits { fraction = String(fraction.prefix(fractionDigits)) }
+        while fraction.hasSuffix("0") { fraction.removeLast() }
+        while whole.count > 1 && whole.hasPrefix("0") { whole.removeFirst() }
+        return fraction.isEmpty ? whole : whole + "." + fraction
     }
 
     /// Parses "12.50" for an asset with `decimals`; the error names the problem.

@@ -18,6 +18,8 @@ public struct ChainReader {
         try record(.asset(asset), as: AssetInfo.self)?.decimals ?? 0
     }
 
+    /// The account as committed (`pendingNextSequence` is the committed next: a
+    /// store holds no mempool; the running peer's API fills it from its own).
     public func account(_ address: Address) throws -> AccountView {
         let account = try record(.account(address), as: AccountState.self)
         let owner = address.publicKey.bytes
@@ -44,6 +46,7 @@ public struct ChainReader {
         let offenses = try store.stateEntries(prefix: [StateKey.Table.offense.rawValue] + owner).count
         return AccountView(
             address: address.description, exists: account != nil, nextSequence: account?.nextSequence ?? 0,
+            pendingNextSequence: account?.nextSequence ?? 0,
             frozen: account?.frozen ?? false, depositAuth: account?.depositAuth ?? false, balances: balances,
             credit: CreditView(ordersAsBuyer: credit.ordersAsBuyer, ordersAsSeller: credit.ordersAsSeller,
                                completed: credit.completed, refunded: credit.refunded, disputed: credit.disputed,
@@ -54,21 +57,47 @@ public struct ChainReader {
             offenses: offenses)
     }
 
-    public func order(_ id: Bytes32) throws -> OrderView? {
-        try record(.order(id), as: Order.self).map { try view($0) }
+    /// An order, with its windows and next steps under the network's `parameters`.
+    public func order(_ id: Bytes32, parameters: Genesis.Parameters) throws -> OrderView? {
+        guard let order = try record(.order(id), as: Order.self) else { return nil }
+        return try view(order, parameters: parameters, chainTime: try chainTime())
     }
 
     /// Orders where `account` is buyer, seller, carrier or arbiter (all orders if nil).
-    public func orders(account: Address?, limit: Int) throws -> [OrderView] {
+    public func orders(account: Address?, limit: Int, parameters: Genesis.Parameters) throws -> [OrderView] {
+        let chainTime = try chainTime()
         var result: [OrderView] = []
         for entry in try store.stateEntries(prefix: [StateKey.Table.order.rawValue]) {
             guard result.count < limit, let order = try? Order(wireEncoded: entry.value) else { continue }
             if let account, ![order.buyer, order.terms.seller, order.terms.carrier, order.terms.arbiter].contains(account) {
                 continue
             }
-            result.append(try view(order))
+            result.append(try view(order, parameters: parameters, chainTime: chainTime))
         }
         return result
+    }
+
+    /// The t the next block's transactions will see: the last block's time.
+    func chainTime() throws -> UInt64 {
+        guard let chain = try store.withState({ try $0.chain() }) else { throw CLIError("the store has no chain state") }
+        return chain.lastBlockTime
+    }
+
+    /// A stopped peer's status from its store: the same document a running peer
+    /// serves, with `running` false and the live parts at their resting values.
+    public func stoppedStatus(name: String, address: Address, genesis: Genesis) throws -> StatusView {
+        let head = try store.head()
+        guard let chain = try store.withState({ try $0.chain() }) else { throw CLIError("the store has no chain state") }
+        let authorities = chain.authorities(at: head.height + 1)
+        let ledger: Ledger
+        do { ledger = try Ledger(genesis: genesis) } catch { throw CLIError("the home's genesis is invalid: \(error)") }
+        return StatusView(
+            name: name, address: address.description, version: Release.version, network: ledger.networkID.hex,
+            chain: genesis.chainName, height: head.height, blockID: head.blockID.hex, stateRoot: head.stateRoot.hex,
+            blockTime: chain.lastBlockTime, round: 0, step: "stopped", authority: authorities.contains(address),
+            authorities: authorities.count, mempool: 0, members: 0, highestSeen: head.height, uptimeSeconds: 0,
+            committedTransactions: 0, blocksPrefetched: 0,
+            assets: Dictionary(uniqueKeysWithValues: genesis.assets.map { ($0.code.rawValue, $0.decimals) }), running: false)
     }
 
     public enum Lookup<T> {
@@ -129,14 +158,47 @@ public struct ChainReader {
                                  result: code?.name ?? "unknown", message: receipt.message))
     }
 
-    func view(_ order: Order) throws -> OrderView {
-        let decimals = try decimals(order.terms.asset)
+    func view(_ order: Order, parameters: Genesis.Parameters, chainTime: UInt64) throws -> OrderView {
+        let terms = order.terms
+        let decimals = try decimals(terms.asset)
+        var legs: [LegView] = []
+        for leg in order.legs {
+            legs.append(LegView(asset: leg.asset.rawValue, amount: leg.amount,
+                                display: Amount.format(leg.amount, decimals: try self.decimals(leg.asset)),
+                                from: leg.owner.description, to: leg.beneficiary.description))
+        }
+        var fx: FXView?
+        if let quote = terms.fxQuote {
+            let buyerDecimals = try self.decimals(quote.buyerAsset)
+            let sellerDecimals = try self.decimals(quote.sellerAsset)
+            fx = FXView(provider: quote.provider.description, buyerAsset: quote.buyerAsset.rawValue,
+                        sellerAsset: quote.sellerAsset.rawValue, rateNumerator: quote.rateNumerator,
+                        rateDenominator: quote.rateDenominator,
+                        rate: Amount.ratio(quote.rateNumerator, quote.rateDenominator,
+                                           shift: Int(sellerDecimals) - Int(buyerDecimals), fractionDigits: 8),
+                        quoteID: quote.quoteID, expiryHeight: quote.expiryHeight)
+        }
+        let windows = OrderRules.windows(of: order, disputeWindowMs: parameters.disputeWindowMs,
+                                         arbitrationWindowMs: parameters.arbitrationWindowMs)
+        let steps = OrderRules.nextSteps(of: order, disputeWindowMs: parameters.disputeWindowMs,
+                                         arbitrationWindowMs: parameters.arbitrationWindowMs)
         return OrderView(
-            id: order.id.hex, buyer: order.buyer.description, seller: order.terms.seller.description,
-            carrier: order.terms.carrier?.description, arbiter: order.terms.arbiter?.description,
-            state: order.state.description, asset: order.terms.asset.rawValue, price: order.terms.price,
-            display: Amount.format(order.terms.price, decimals: decimals), shipBy: order.terms.shipBy,
-            deliverBy: order.terms.deliverBy, fxLocked: order.terms.fxQuote != nil,
-            checkpoints: order.checkpoints.map { "\($0.kind)" }, createdHeight: order.createdHeight)
+            id: order.id.hex, buyer: order.buyer.description, seller: terms.seller.description,
+            carrier: terms.carrier?.description, arbiter: terms.arbiter?.description,
+            state: order.state.description, asset: terms.asset.rawValue, price: terms.price,
+            display: Amount.format(terms.price, decimals: decimals), shipBy: terms.shipBy,
+            deliverBy: terms.deliverBy, fxLocked: terms.fxQuote != nil, requireVerifiedMerchant: terms.requireVerifiedMerchant,
+            goodsHash: terms.goodsHash.hex, trackingHash: order.trackingHash?.hex, disputeReasonHash: order.disputeReasonHash?.hex,
+            createdHeight: order.createdHeight, createdAt: order.createdAt, shippedAt: order.shippedAt,
+            deliveredAt: order.deliveredAt, disputedAt: order.disputedAt,
+            checkpoints: order.checkpoints.map { CheckpointView(kind: "\($0.kind)", time: $0.time) },
+            legs: legs, fx: fx, sellerBasisPoints: order.sellerBasisPoints, chainTime: chainTime,
+            windows: windows.map { WindowView(kind: $0.kind.rawValue, opened: $0.opened, closes: $0.closes,
+                                              open: $0.isOpen(at: chainTime)) },
+            nextSteps: steps.filter { !$0.hasClosed(at: chainTime) }.map {
+                NextStepView(transaction: $0.transaction.rawValue, checkpoints: $0.checkpoints.map { "\($0)" },
+                             by: $0.by.map(\.rawValue), from: $0.from, until: $0.until, to: $0.to.description,
+                             openNow: $0.isOpen(at: chainTime))
+            })
     }
 }

@@ -35,6 +35,8 @@ public final class GossipService: Sendable {
         var onDirect: DirectHandler?
         var timer: RepeatedTask?
         var decodeFailures = 0
+        /// When each member was last heard from (uptime ns): any authenticated message counts.
+        var lastHeard: [Address: UInt64] = [:]
 
         init(membership: Membership<Address, PeerEndpoint, SystemRandomNumberGenerator>,
              dissemination: Dissemination<Address, SystemRandomNumberGenerator>,
@@ -158,6 +160,12 @@ public final class GossipService: Sendable {
         return Array(state.value.membership.members.values)
     }
 
+    /// When each member was last heard from (uptime ns, as `NIODeadline`), on the event loop.
+    public var lastHeardOnEventLoop: [Address: UInt64] {
+        eventLoop.preconditionInEventLoop()
+        return state.value.lastHeard
+    }
+
     /// Advertises this member's chain height, on the event loop.
     public func setHeightOnEventLoop(_ height: UInt64) {
         eventLoop.preconditionInEventLoop()
@@ -192,6 +200,7 @@ public final class GossipService: Sendable {
         }
         let now = Self.now
         let state = self.state.value
+        state.lastHeard[sender] = now
         switch envelope {
         case let .membership(message):
             send(state.membership.receive(message, from: sender, now: now).map { ($0.to, .membership($0.message)) })
@@ -208,6 +217,10 @@ public final class GossipService: Sendable {
         let state = self.state.value
         let now = Self.now
         send(state.membership.tick(now: now).map { ($0.to, .membership($0.message)) })
+        // Forget contact times of members the membership has forgotten (keeps the map bounded).
+        if state.lastHeard.count > state.membership.members.count {
+            state.lastHeard = state.lastHeard.filter { state.membership.members[$0.key] != nil }
+        }
         // Make every newly learned member reachable by the transport.
         for member in state.membership.members.values where state.known[member.id] != member.address {
             learn(member.id, at: member.address)

@@ -29,7 +29,7 @@ public struct LocalAPI: Sendable {
         router.get("transactions/:id") { _, context in await api.transaction(context.parameters.get("id") ?? "") }
         router.post("transactions") { request, _ in await api.submit(request) }
         router.post("transactions/batch") { request, _ in await api.submitBatch(request) }
-        router.get("accounts/:address") { _, context in api.account(context.parameters.get("address") ?? "") }
+        router.get("accounts/:address") { _, context in await api.account(context.parameters.get("address") ?? "") }
         router.get("orders/:id") { _, context in api.order(context.parameters.get("id") ?? "") }
         router.get("orders") { request, _ in api.orders(request) }
         router.get("metrics") { _, _ in await api.metrics() }
@@ -97,9 +97,20 @@ public struct LocalAPI: Sendable {
             return failure(.badRequest, "'\(reference)' is not a 64-digit transaction id")
         }
         if let committed = try? ChainReader(store: node.store).committedTransaction(id) { return json(committed) }
-        let pending = await node.isPending(id)
-        return json(TransactionView(id: id.hex, status: pending ? "pending" : "unknown", sender: nil, sequence: nil,
-                                    kind: nil, receipt: nil), status: pending ? .ok : .notFound)
+        guard let (transaction, standing) = await node.pending(id) else {
+            return json(TransactionView(id: id.hex, status: "unknown", sender: nil, sequence: nil, kind: nil, receipt: nil),
+                        status: .notFound)
+        }
+        var view = TransactionView(id: id.hex, status: "pending", sender: transaction.sender.description,
+                                   sequence: transaction.sequence, kind: transaction.body.kind, receipt: nil)
+        if case let .waiting(missing, expiresAt) = standing {
+            view.status = "waiting"
+            view.waitingForSequence = missing
+            let now = PeerNode.now
+            let left = expiresAt > now ? expiresAt - now : 0
+            view.expiresInSeconds = left / 1_000_000_000 + (left % 1_000_000_000 > 0 ? 1 : 0)
+        }
+        return json(view)
     }
 
     struct SubmitBody: Decodable {
@@ -179,17 +190,21 @@ public struct LocalAPI: Sendable {
         case .added: return "in the mempool"
         case .duplicate: return "already in the mempool"
         case let .stale(sequence, next): return "sequence \(sequence) is used; the account's next is \(next)"
+        case let .tooFarAhead(sequence, next, window):
+            return "sequence \(sequence) is \(window) or more past the account's next (\(next)); submit \(next) first"
         case let .sequenceTaken(sequence): return "another transaction with sequence \(sequence) is waiting"
         case let .senderFull(cap): return "the sender already has \(cap) transactions waiting"
         case .poolFull: return "the mempool is full"
         }
     }
 
-    func account(_ text: String) -> Response {
+    func account(_ text: String) async -> Response {
         let address: Address
         do { address = try Address(parsing: text) } catch { return failure(.badRequest, error.description) }
         do {
-            return json(try ChainReader(store: node.store).account(address))
+            var view = try ChainReader(store: node.store).account(address)
+            view.pendingNextSequence = max(view.nextSequence, try await node.nextSequence(for: address))
+            return json(view)
         } catch {
             return failure(.internalServerError, "cannot read account: \(error)")
         }
@@ -199,7 +214,9 @@ public struct LocalAPI: Sendable {
         guard let bytes = Hex.decode(reference), let id = Bytes32(bytes) else {
             return failure(.badRequest, "'\(reference)' is not a 64-digit order id")
         }
-        guard let order = try? ChainReader(store: node.store).order(id) else { return failure(.notFound, "no order \(reference)") }
+        guard let order = try? ChainReader(store: node.store).order(id, parameters: node.ledger.parameters) else {
+            return failure(.notFound, "no order \(reference)")
+        }
         return json(order)
     }
 
@@ -208,7 +225,8 @@ public struct LocalAPI: Sendable {
         if let text = request.uri.queryParameters.get("account") {
             do { account = try Address(parsing: text) } catch { return failure(.badRequest, error.description) }
         }
-        guard let orders = try? ChainReader(store: node.store).orders(account: account, limit: 1000) else {
+        guard let orders = try? ChainReader(store: node.store).orders(account: account, limit: 1000,
+                                                                  parameters: node.ledger.parameters) else {
             return failure(.internalServerError, "cannot read orders")
         }
         return json(orders)

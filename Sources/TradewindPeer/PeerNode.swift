@@ -233,9 +233,26 @@ public final class PeerNode: Sendable {
         }.get()) ?? transactions.map { _ in .unavailable("the peer is shutting down") }
     }
 
-    public func isPending(_ id: Bytes32) async -> Bool {
+    /// A transaction waiting in this peer's mempool, and whether it is ready or parked.
+    public func pending(_ id: Bytes32) async -> (transaction: Transaction, standing: Mempool.Standing)? {
         let state = self.state
-        return (try? await gossip.eventLoop.submit { state.value.engine.mempool.contains(id) }.get()) ?? false
+        return try? await gossip.eventLoop.submit { () -> (Transaction, Mempool.Standing)? in
+            let mempool = state.value.engine.mempool
+            guard let transaction = mempool.transaction(id), let standing = mempool.standing(id) else { return nil }
+            return (transaction, standing)
+        }.get()
+    }
+
+    /// The sequence `account`'s next transaction should take: past its committed next
+    /// and the unbroken run of its transactions in this peer's mempool. Read on the
+    /// event loop, where commits happen, so the store and the mempool agree.
+    public func nextSequence(for account: Address) async throws -> UInt64 {
+        let state = self.state
+        let store = self.store
+        return try await gossip.eventLoop.submit {
+            let committed = try store.withState { try $0.record(.account(account), as: AccountState.self) }?.nextSequence ?? 0
+            return state.value.engine.mempool.nextSequence(for: account, committedNext: committed)
+        }.get()
     }
 
     public func status() async -> StatusView? {
@@ -277,11 +294,22 @@ public final class PeerNode: Sendable {
         }.get()
     }
 
+    /// Members as the membership protocol sees them, named by this peer's config.json,
+    /// with their role in the current authority set and when this peer last heard from them.
     public func members() async -> [MemberView] {
-        (try? await gossip.eventLoop.submit {
-            self.gossip.membersOnEventLoop.sorted { $0.id < $1.id }.map {
-                MemberView(address: $0.id.description, endpoint: "\($0.address.host):\($0.address.port)",
-                           status: "\($0.status)", incarnation: $0.incarnation, height: $0.height)
+        let state = self.state
+        let names = Dictionary(configuration.peers.map { ($0.address.address, $0.name) }, uniquingKeysWith: { first, _ in first })
+        return (try? await gossip.eventLoop.submit {
+            let authorities = Set(state.value.engine.validators)
+            let heard = self.gossip.lastHeardOnEventLoop
+            // Contact times are monotonic; shown as wall-clock milliseconds.
+            let monotonic = GossipService.now, wall = Self.now / 1_000_000
+            return self.gossip.membersOnEventLoop.sorted { $0.id < $1.id }.map { member in
+                MemberView(address: member.id.description, name: names[member.id],
+                           role: authorities.contains(member.id) ? "authority" : "participant",
+                           endpoint: "\(member.address.host):\(member.address.port)", status: "\(member.status)",
+                           incarnation: member.incarnation, height: member.height,
+                           lastContact: heard[member.id].map { wall &- (monotonic &- min($0, monotonic)) / 1_000_000 })
             }
         }.get()) ?? []
     }

@@ -17,6 +17,21 @@ struct PeerAccess: ParsableArguments {
     @Flag(name: .long, help: "Print JSON (for scripts) instead of text.")
     var json = false
 
+    func validate() throws {
+        if let home, let api { throw ValidationError("give either --home \(home) or --api \(api), not both") }
+        if let api { try Self.checkAPI(api) }
+    }
+
+    static func checkAPI(_ api: String) throws {
+        do { _ = try LocalAPIClient(api: api, home: nil) } catch { throw ValidationError("--api: \(error)") }
+        // The client reads the port with Int(), which also takes "+80" and "-0".
+        var trimmed = Substring(api)
+        while trimmed.hasSuffix("/") { trimmed = trimmed.dropLast() }
+        guard trimmed.split(separator: ":").last?.utf8.allSatisfy({ $0 >= UInt8(ascii: "0") && $0 <= UInt8(ascii: "9") }) == true else {
+            throw ValidationError("--api '\(api)': the port must be digits, like 127.0.0.1:26601")
+        }
+    }
+
     func client() throws -> LocalAPIClient { try LocalAPIClient(api: api, home: home) }
 
     /// The stopped peer's store, opened read-only, when --home names a home without a running API.
@@ -32,14 +47,23 @@ struct PeerAccess: ParsableArguments {
         }
     }
 
-    func print<T: Encodable>(_ value: T, text: (T) -> String) {
-        if json {
-            let encoder = JSONEncoder()
-            encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
-            Swift.print(String(decoding: (try? encoder.encode(value)) ?? Data(), as: UTF8.self))
-        } else {
-            Swift.print(text(value))
-        }
+    /// The stopped peer's genesis parameters (dispute and arbitration windows), for order views.
+    func offlineParameters() throws -> Genesis.Parameters {
+        guard let home else { throw CLIError("reading a stopped peer needs --home") }
+        do { return try PeerHome(home).genesis().parameters } catch { throw CLIError(error.description) }
+    }
+
+    func print<T: Encodable>(_ value: T, text: (T) -> String) { printOutput(value, json: json, text: text) }
+}
+
+/// A command's result: JSON (sorted keys) with --json, else the text.
+func printOutput<T: Encodable>(_ value: T, json: Bool, text: (T) -> String) {
+    if json {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
+        Swift.print(String(decoding: (try? encoder.encode(value)) ?? Data(), as: UTF8.self))
+    } else {
+        Swift.print(text(value))
     }
 }
 
@@ -50,24 +74,32 @@ struct StatusCommand: ParsableCommand {
     @OptionGroup var access: PeerAccess
 
     func run() throws {
-        if let store = try access.offlineStore() {
-            let head = try store.head()
-            access.print(["height": "\(head.height)", "blockID": head.blockID.hex, "stateRoot": head.stateRoot.hex,
-                          "running": "false"]) { _ in
-                "stopped peer: height \(head.height), block \(head.blockID.hex), state root \(head.stateRoot.hex)"
-            }
-            return
+        let status: StatusView
+        if let store = try access.offlineStore(), let home = access.home {
+            let peerHome = PeerHome(home)
+            do {
+                status = try ChainReader(store: store).stoppedStatus(
+                    name: try peerHome.configuration().name, address: try KeyFile.address(peerHome.nodeKeyFile),
+                    genesis: try peerHome.genesis())
+            } catch let error as PeerError { throw CLIError(error.description) }
+        } else {
+            let client = try access.client()
+            status = try client.decode(StatusView.self, try client.get("/status"))
         }
-        let client = try access.client()
-        let status = try client.decode(StatusView.self, try client.get("/status"))
+        let now = TimeText.now
         access.print(status) { s in
-            """
-            \(s.name) (\(s.address)) tradewind \(s.version)
-            chain \(s.chain), network \(shortHex(s.network))
-            height \(s.height), block \(s.blockID), state root \(s.stateRoot)
-            round \(s.round) \(s.step)\(s.authority ? ", authority (1 of \(s.authorities))" : ", not an authority")
-            mempool \(s.mempool), members \(s.members), up \(Int(s.uptimeSeconds)) s, \(s.committedTransactions) transactions committed
-            """ + (s.blocksPrefetched > 0 ? "\ncatch-up: \(s.blocksPrefetched) blocks received through prefetch since start" : "")
+            let role = s.authority ? ", authority (1 of \(s.authorities))" : ", not an authority"
+            let identity = """
+                \(s.name) (\(s.address)) tradewind \(s.version)\(s.running ? "" : ": stopped (read from its store)")
+                chain \(s.chain), network \(shortHex(s.network))
+                height \(s.height), block \(s.blockID), state root \(s.stateRoot)
+                last block at \(TimeText.describe(s.blockTime, now: now))
+                """
+            guard s.running else { return identity + "\n" + "not running\(role)" }
+            return identity + "\n" + """
+                round \(s.round) \(s.step)\(role)
+                mempool \(s.mempool), members \(s.members), up \(Int(s.uptimeSeconds)) s, \(s.committedTransactions) transactions committed
+                """ + (s.blocksPrefetched > 0 ? "\ncatch-up: \(s.blocksPrefetched) blocks received through prefetch since start" : "")
         }
     }
 }
@@ -79,21 +111,30 @@ struct MembersCommand: ParsableCommand {
     func run() throws {
         let client = try access.client()
         let members = try client.decode([MemberView].self, try client.get("/members"))
+        let now = TimeText.now
         access.print(members) { list in
-            list.map { "\($0.address)  \($0.endpoint)  \($0.status)  height \($0.height)" }.joined(separator: "\n")
+            // People look members up by name; unnamed ones (by address) come last.
+            list.isEmpty ? "no members known yet" : list.sorted { ($0.name ?? "~" + $0.address) < ($1.name ?? "~" + $1.address) }
+                .map { MembersCommand.line($0, now: now) }.joined(separator: "\n")
         }
+    }
+
+    /// "authority-2  authority  alive  last contact 2026-…Z (1 s ago)  height 41  127.0.0.1:20002  tw1…".
+    static func line(_ member: MemberView, now: UInt64) -> String {
+        let contact = member.lastContact.map { "last contact \(TimeText.describe($0, now: now))" } ?? "no contact yet"
+        return "\(member.name ?? shortHex(member.address))  \(member.role)  \(member.status)  \(contact)  height \(member.height)  "
+            + "\(member.endpoint)  \(member.address)"
     }
 }
 
 struct BlocksCommand: ParsableCommand {
     static let configuration = CommandConfiguration(commandName: "blocks", abstract: "List recent blocks.")
     @OptionGroup var access: PeerAccess
-    @Option(name: .long, help: "First height to list (default: the last LIMIT blocks).") var from: UInt64?
-    @Option(name: .long, help: "How many blocks (at most 1000).") var limit: Int = 20
-
-    func validate() throws {
-        guard (1...1000).contains(limit) else { throw ValidationError("--limit must be 1 to 1000, got \(limit)") }
-    }
+    @Option(name: .long, parsing: .unconditional, help: "First height to list (default: the last LIMIT blocks).",
+            transform: WholeNumber.height)
+    var from: UInt64?
+    @Option(name: .long, parsing: .unconditional, help: "How many blocks (at most 1000).", transform: WholeNumber.blockLimit)
+    var limit: Int = 20
 
     func run() throws {
         let blocks: [BlockSummary]
@@ -105,8 +146,9 @@ struct BlocksCommand: ParsableCommand {
             if let from { path += "&from=\(from)" }
             blocks = try client.decode([BlockSummary].self, try client.get(path))
         }
+        let now = TimeText.now
         access.print(blocks) { list in
-            list.map { "\($0.height)  \($0.id)  \($0.transactions) tx  time \($0.time)" }.joined(separator: "\n")
+            list.map { "\($0.height)  \($0.id)  \($0.transactions) tx  \(TimeText.describe($0.time, now: now))" }.joined(separator: "\n")
         }
     }
 }
@@ -115,6 +157,17 @@ struct BlockCommand: ParsableCommand {
     static let configuration = CommandConfiguration(commandName: "block", abstract: "Show one block by height or id.")
     @OptionGroup var access: PeerAccess
     @Argument(help: "A height, or a block id (64 hex digits).") var reference: String
+
+    func validate() throws { try Self.checkReference(reference) }
+
+    /// A height that fits 64 bits, or 64 hex digits.
+    static func checkReference(_ reference: String) throws {
+        if reference.utf8.allSatisfy({ $0 >= UInt8(ascii: "0") && $0 <= UInt8(ascii: "9") }), !reference.isEmpty {
+            do { _ = try WholeNumber.height.parse(reference) } catch { throw ValidationError("block '\(reference)' \(error)") }
+        } else if reference.utf8.count != 64 || Hex.decode(reference) == nil {
+            throw ValidationError("block '\(reference)' is neither a height nor a block id (64 hex digits)")
+        }
+    }
 
     func run() throws {
         let block: BlockView
@@ -129,7 +182,8 @@ struct BlockCommand: ParsableCommand {
             block = try client.decode(BlockView.self, try client.get("/blocks/\(reference)"))
         }
         access.print(block) { b in
-            var lines = ["block \(b.height) \(b.id)", "time \(b.time), parent \(b.parentID)", "proposer \(b.proposer)",
+            var lines = ["block \(b.height) \(b.id)", "time \(TimeText.describe(b.time, now: TimeText.now)), parent \(b.parentID)",
+                         "proposer \(b.proposer)",
                          "state root \(b.stateRoot)", "\(b.transactions.count) transactions, \(b.evidence) evidence"]
             if let next = b.nextAuthorities { lines.append("authority set from height \(b.height + 2): \(next.joined(separator: ", "))") }
             if let certificate = b.certificate {
@@ -163,6 +217,9 @@ struct TransactionCommand: ParsableCommand {
             view = try client.decode(TransactionView.self, reply)
         }
         access.print(view) { t in
+            if let missing = t.waitingForSequence {
+                return "\(t.id): waiting for sequence \(missing) (pending at this peer; dropped in \(t.expiresInSeconds ?? 0) s if still waiting)"
+            }
             guard let receipt = t.receipt else { return "\(t.id): \(t.status)" }
             return "\(t.id): committed in block \(receipt.height) (index \(receipt.index)): \(receipt.result) (\(receipt.code)): \(receipt.message)"
         }
@@ -211,7 +268,7 @@ struct OrdersCommand: ParsableCommand {
         }
         let orders: [OrderView]
         if let store = try access.offlineStore() {
-            orders = try ChainReader(store: store).orders(account: parsed, limit: 1000)
+            orders = try ChainReader(store: store).orders(account: parsed, limit: 1000, parameters: try access.offlineParameters())
         } else {
             let client = try access.client()
             orders = try client.decode([OrderView].self, try client.get("/orders" + (parsed.map { "?account=\($0)" } ?? "")))

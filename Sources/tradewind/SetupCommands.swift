@@ -23,6 +23,13 @@ struct InitCommand: ParsableCommand {
     @Option(name: .long, help: "The address others reach this peer at, HOST:PORT (needed when --listen is 0.0.0.0).") var advertise: String?
     @Option(name: .long, help: "Use this key file as the node key instead of creating one.") var key: String?
 
+    func validate() throws {
+        _ = try Self.endpoint(listen, "--listen")
+        _ = try Self.endpoint(api, "--api")
+        _ = try advertise.map { try Self.endpoint($0, "--advertise") }
+        _ = try peer.map(Self.parsePeer)
+    }
+
     func run() throws {
         let peerHome = PeerHome(home)
         if let contents = try? FileManager.default.contentsOfDirectory(atPath: home), !contents.isEmpty {
@@ -62,8 +69,8 @@ struct InitCommand: ParsableCommand {
     }
 
     static func endpoint(_ text: String, _ option: String) throws -> PeerConfiguration.Endpoint {
-        guard let colon = text.lastIndex(of: ":"), let port = Int(text[text.index(after: colon)...]), (0...65535).contains(port),
-              colon > text.startIndex else {
+        guard let colon = text.lastIndex(of: ":"), colon > text.startIndex,
+              let port = try? WholeNumber.int(String(text[text.index(after: colon)...]), 0...65535, unit: "a port") else {
             throw ValidationError("\(option) '\(text)' must be HOST:PORT")
         }
         return .init(host: String(text[..<colon]), port: port)
@@ -98,11 +105,14 @@ struct TestnetCommand: ParsableCommand {
             --arbitration-window: a whole number with ms, s, m, h or d, like 90s, 10m, 2h).
             """)
 
-    @Option(name: .long, help: "How many authorities (1 to 128).") var authorities: Int = 4
-    @Option(name: .long, help: "Participants: a number, or comma-separated names like exporter,importer,carrier,fx,arbiter.")
+    @Option(name: .long, parsing: .unconditional, help: "How many authorities (1 to 128).", transform: Self.authorityCount)
+    var authorities: Int = 4
+    @Option(name: .long, parsing: .unconditional,
+            help: "Participants: a number, or comma-separated names like exporter,importer,carrier,fx,arbiter.")
     var participants: String = "0"
     @Option(name: .long, help: "The folder to write (must be empty or absent).") var out: String
-    @Option(name: .long, help: "First port: peer i uses UDP P+2i and API P+2i+1.") var basePort: Int = 26600
+    @Option(name: .long, parsing: .unconditional, help: "First port: peer i uses UDP P+2i and API P+2i+1.", transform: Self.port)
+    var basePort: Int = 26600
     @Option(name: .long, help: "Host every peer listens on and is reached at.") var host: String = "127.0.0.1"
     @Option(name: .long, help: "Comma-separated host names or addresses, one per peer (containers, namespaces): peers listen on 0.0.0.0 and are reached at these.")
     var hosts: String?
@@ -132,21 +142,34 @@ struct TestnetCommand: ParsableCommand {
         guard (1...Genesis.maxAuthorities).contains(authorities) else {
             throw ValidationError("--authorities must be 1 to \(Genesis.maxAuthorities), got \(authorities)")
         }
-        guard (1...65535).contains(basePort) else { throw ValidationError("--base-port must be 1 to 65535, got \(basePort)") }
-        _ = try participantNames()
+        let peers = authorities + (try participantNames()).count
+        // Peer i uses ports P+2i and P+2i+1: the last must still be a port.
+        guard (1...65535).contains(basePort), basePort + 2 * peers - 1 <= 65535 else {
+            throw ValidationError("--base-port \(basePort) leaves no room for \(peers) peers (2 ports each, up to 65535)")
+        }
         _ = try genesisParameters()
     }
 
-    func participantNames() throws -> [String] {
-        if let count = Int(participants) {
-            guard (0...1000).contains(count) else { throw ValidationError("--participants must be 0 to 1000, got \(count)") }
-            return (0..<count).map { "participant-\($0 + 1)" }
+    @Sendable static func authorityCount(_ text: String) throws(ValueError) -> Int {
+        try WholeNumber.int(text, 1...Genesis.maxAuthorities, unit: "a number of authorities")
+    }
+
+    @Sendable static func port(_ text: String) throws(ValueError) -> Int { try WholeNumber.int(text, 1...65535, unit: "a port") }
+
+    func participantNames() throws -> [String] { try Self.participantNames(participants) }
+
+    /// "3" → participant-1…3; "a,b" → a, b.
+    static func participantNames(_ participants: String) throws -> [String] {
+        if participants.hasPrefix("-") || participants.utf8.allSatisfy({ $0 >= UInt8(ascii: "0") && $0 <= UInt8(ascii: "9") }) {
+            do { return (0..<(try WholeNumber.int(participants, 0...1000, unit: "a number of participants"))).map { "participant-\($0 + 1)" } } catch {
+                throw ValidationError("--participants '\(participants)' \(error)")
+            }
         }
         let names = participants.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }
         for name in names where name.isEmpty || !name.allSatisfy({ $0.isLetter || $0.isNumber || $0 == "-" || $0 == "_" }) || name.hasPrefix("authority-") {
-            throw ValidationError("invalid participant name '\(name)': letters, digits, - and _, not starting with authority-")
+            throw ValidationError("--participants '\(participants)': invalid name '\(name)': letters, digits, - and _, not starting with authority-")
         }
-        guard Set(names).count == names.count else { throw ValidationError("participant names must be unique") }
+        guard Set(names).count == names.count else { throw ValidationError("--participants '\(participants)': names must be unique") }
         return names
     }
 

@@ -16,11 +16,56 @@ struct SubmitOptions: ParsableArguments {
     @Flag(name: .long, help: "Wait until the transaction is committed; print its block and result.")
     var wait = false
 
-    @Option(name: .long, help: "Seconds to wait with --wait.")
+    @Option(name: .long, parsing: .unconditional, help: "Seconds to wait with --wait (more than 0, at most 3600).",
+            transform: WaitTimeout.parse)
     var timeout: Double = 30
 
-    @Option(name: .long, help: "Use this sequence number instead of the account's next one.")
+    @Option(name: .long, parsing: .unconditional, help: "Use this sequence number instead of the account's next one.",
+            transform: WholeNumber.sequence)
     var sequence: UInt64?
+}
+
+/// What a transaction's body needs from the network: its assets' decimals and the time.
+struct NetworkFacts {
+    var assets: [String: UInt8]
+    /// Unix milliseconds.
+    var now: UInt64
+
+    func asset(_ text: String) throws -> (code: AssetCode, decimals: UInt8) {
+        guard let code = AssetCode(text), let decimals = assets[code.rawValue] else {
+            throw ValidationError("unknown asset '\(text)'; this network has \(assets.keys.sorted().joined(separator: ", "))")
+        }
+        guard decimals <= maxDecimals else { throw CLIError("the peer reports \(decimals) decimals for \(code); at most \(maxDecimals)") }
+        return (code, decimals)
+    }
+
+    /// `value` in minor units of `asset`; the error names the option and the value.
+    func amount(_ value: DecimalText, asset text: String, option: String) throws -> (AssetCode, UInt64) {
+        let (code, decimals) = try asset(text)
+        guard value.significantFraction.count <= Int(decimals) else {
+            throw ValidationError("\(option) '\(value)' has \(value.significantFraction.count) decimals; \(code) has \(decimals)")
+        }
+        do { return (code, try value.scaled(by: decimals)) } catch { throw ValidationError("\(option) '\(value)' \(error)") }
+    }
+
+    /// A deadline option's Unix milliseconds; the error names the option and the value.
+    func time(_ deadline: DeadlineText, option: String) throws -> UInt64 {
+        do { return try deadline.resolve(now: now) } catch { throw ValidationError("\(option) '\(deadline)' \(error)") }
+    }
+}
+
+/// A command that submits one transaction: its body comes from the arguments (checked
+/// in parsing and `validate()`, without a peer) and the network's facts.
+protocol SubmittingCommand: ParsableCommand {
+    var options: SubmitOptions { get }
+    func body(_ network: NetworkFacts) throws -> TransactionBody
+}
+
+extension SubmittingCommand {
+    func run() throws {
+        let submitter = try Submitter(options)
+        try submitter.submit(try body(submitter.facts))
+    }
 }
 
 /// Builds, signs, submits and (optionally) waits for one transaction.
@@ -44,17 +89,10 @@ struct Submitter {
         }
     }
 
-    func decimals(_ asset: String) throws -> (AssetCode, UInt8) {
-        guard let code = AssetCode(asset), let decimals = status.assets[code.rawValue] else {
-            throw ValidationError("unknown asset '\(asset)'; this network has \(status.assets.keys.sorted().joined(separator: ", "))")
-        }
-        return (code, decimals)
-    }
+    var facts: NetworkFacts { NetworkFacts(assets: status.assets, now: unixMillisecondsNow()) }
 
-    func amount(_ text: String, asset: String) throws -> (AssetCode, UInt64) {
-        let (code, decimals) = try decimals(asset)
-        do { return (code, try Amount.parse(text, decimals: decimals)) } catch { throw ValidationError(error.description) }
-    }
+    /// How long a transaction stays valid: 10,000 blocks past the peer's height (saturating).
+    var lastValidHeight: UInt64 { status.height > UInt64.max - 10_000 ? UInt64.max : status.height + 10_000 }
 
     /// Signs `body` with the next sequence and submits it; prints the id (and the
     /// outcome with --wait). Exits non-zero if the peer refuses it or it fails.
@@ -64,9 +102,10 @@ struct Submitter {
         if let chosen = options.sequence {
             sequence = chosen
         } else {
-            sequence = try client.decode(AccountView.self, try client.get("/accounts/\(sender)")).nextSequence
+            // Past the wallet's transactions still pending at this peer: scripts need not wait between sends.
+            sequence = try client.decode(AccountView.self, try client.get("/accounts/\(sender)")).pendingNextSequence
         }
-        let transaction = Transaction(sender: sender, sequence: sequence, lastValidHeight: status.height + 10_000, body: body)
+        let transaction = Transaction(sender: sender, sequence: sequence, lastValidHeight: lastValidHeight, body: body)
             .signed(by: key, network: try network)
         let payload = try JSONEncoder().encode(["transaction": Hex.encode(transaction.wireEncoded)])
         let reply = try client.post("/transactions", json: payload)
@@ -97,15 +136,6 @@ struct Submitter {
     }
 }
 
-/// Durations like 90s, 10m, 2h, 3d (or milliseconds) from now, as Unix milliseconds.
-func deadline(_ text: String) throws -> UInt64 {
-    let units: [Character: UInt64] = ["s": 1000, "m": 60_000, "h": 3_600_000, "d": 86_400_000]
-    let now = UInt64(Date().timeIntervalSince1970 * 1000)
-    if let unit = text.last, let scale = units[unit], let count = UInt64(text.dropLast()) { return now + count * scale }
-    if let absolute = UInt64(text), absolute > 1_000_000_000_000 { return absolute }
-    throw ValidationError("invalid time '\(text)': use 90s, 10m, 2h, 3d, or Unix milliseconds")
-}
-
 func parseAddress(_ text: String, _ what: String) throws -> Address {
     do { return try Address(parsing: text) } catch { throw ValidationError("\(what): \(error.description)") }
 }
@@ -115,92 +145,105 @@ func parseID(_ text: String, _ what: String = "order id") throws -> Bytes32 {
     return id
 }
 
-struct SendCommand: ParsableCommand {
+struct SendCommand: SubmittingCommand {
     static let configuration = CommandConfiguration(commandName: "send", abstract: "Transfer an amount of an asset.")
     @OptionGroup var options: SubmitOptions
     @Option(name: .long, help: "The receiving address (tw1…).") var to: String
-    @Option(name: .long, help: "The amount, like 12.50.") var amount: String
+    @Option(name: .long, parsing: .unconditional, help: "The amount, like 12.50.", transform: DecimalText.amount) var amount: DecimalText
     @Option(name: .long, help: "The asset code, like USD.") var asset: String
     @Option(name: .long, help: "A memo of at most 256 bytes.") var memo: String = ""
 
-    func run() throws {
-        let receiver = try parseAddress(to, "--to")
+    func validate() throws {
+        _ = try parseAddress(to, "--to")
         guard memo.utf8.count <= Transaction.maxMemoBytes else { throw ValidationError("--memo is \(memo.utf8.count) bytes; at most \(Transaction.maxMemoBytes)") }
-        let submitter = try Submitter(options)
-        let (code, value) = try submitter.amount(amount, asset: asset)
-        try submitter.submit(.transfer(to: receiver, asset: code, amount: value, memo: Array(memo.utf8)))
+    }
+
+    func body(_ network: NetworkFacts) throws -> TransactionBody {
+        let (code, value) = try network.amount(amount, asset: asset, option: "--amount")
+        return .transfer(to: try parseAddress(to, "--to"), asset: code, amount: value, memo: Array(memo.utf8))
     }
 }
 
-struct IssueCommand: ParsableCommand {
+struct IssueCommand: SubmittingCommand {
     static let configuration = CommandConfiguration(commandName: "issue", abstract: "Issue new units of an asset (its issuer only).")
     @OptionGroup var options: SubmitOptions
     @Option(name: .long, help: "Who receives the units.") var to: String
-    @Option(name: .long, help: "The amount, like 1000.00.") var amount: String
+    @Option(name: .long, parsing: .unconditional, help: "The amount, like 1000.00.", transform: DecimalText.amount) var amount: DecimalText
     @Option(name: .long, help: "The asset code.") var asset: String
 
-    func run() throws {
-        let receiver = try parseAddress(to, "--to")
-        let submitter = try Submitter(options)
-        let (code, value) = try submitter.amount(amount, asset: asset)
-        try submitter.submit(.issue(to: receiver, asset: code, amount: value))
+    func validate() throws { _ = try parseAddress(to, "--to") }
+
+    func body(_ network: NetworkFacts) throws -> TransactionBody {
+        let (code, value) = try network.amount(amount, asset: asset, option: "--amount")
+        return .issue(to: try parseAddress(to, "--to"), asset: code, amount: value)
     }
 }
 
-struct RedeemCommand: ParsableCommand {
-    static let configuration = CommandConfiguration(commandName: "redeem", abstract: "Return units of an asset to its issuer for redemption.")
+struct RedeemCommand: SubmittingCommand {
+    static let configuration = CommandConfiguration(commandName: "redeem", abstract: "Take units of an asset out of circulation from your own balance (its issuer only).")
     @OptionGroup var options: SubmitOptions
-    @Option(name: .long, help: "The amount.") var amount: String
+    @Option(name: .long, parsing: .unconditional, help: "The amount.", transform: DecimalText.amount) var amount: DecimalText
     @Option(name: .long, help: "The asset code.") var asset: String
 
-    func run() throws {
-        let submitter = try Submitter(options)
-        let (code, value) = try submitter.amount(amount, asset: asset)
-        try submitter.submit(.redeem(asset: code, amount: value))
+    func body(_ network: NetworkFacts) throws -> TransactionBody {
+        let (code, value) = try network.amount(amount, asset: asset, option: "--amount")
+        return .redeem(asset: code, amount: value)
     }
 }
 
-struct FreezeCommand: ParsableCommand {
+struct FreezeCommand: SubmittingCommand {
     static let configuration = CommandConfiguration(commandName: "freeze", abstract: "Freeze an account used for illicit trade (authorities).")
     @OptionGroup var options: SubmitOptions
     @Argument(help: "The account to freeze.") var account: String
 
-    func run() throws { try Submitter(options).submit(.freeze(account: try parseAddress(account, "account"))) }
+    func validate() throws { _ = try parseAddress(account, "account") }
+    func body(_ network: NetworkFacts) throws -> TransactionBody { .freeze(account: try parseAddress(account, "account")) }
 }
 
-struct UnfreezeCommand: ParsableCommand {
+struct UnfreezeCommand: SubmittingCommand {
     static let configuration = CommandConfiguration(commandName: "unfreeze", abstract: "Unfreeze an account (authorities).")
     @OptionGroup var options: SubmitOptions
     @Argument(help: "The account to unfreeze.") var account: String
 
-    func run() throws { try Submitter(options).submit(.unfreeze(account: try parseAddress(account, "account"))) }
+    func validate() throws { _ = try parseAddress(account, "account") }
+    func body(_ network: NetworkFacts) throws -> TransactionBody { .unfreeze(account: try parseAddress(account, "account")) }
 }
 
 struct MerchantCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "merchant", abstract: "Verify or revoke a merchant (authorities).", subcommands: [Attest.self, Revoke.self])
 
-    struct Attest: ParsableCommand {
+    struct Attest: SubmittingCommand {
         static let configuration = CommandConfiguration(abstract: "Attest that an account is a verified merchant.")
         @OptionGroup var options: SubmitOptions
         @Argument(help: "The merchant's address.") var merchant: String
-        @Option(name: .long, help: "The registered name.") var name: String
-        @Option(name: .long, help: "The jurisdiction code, like DE.") var jurisdiction: String
+        @Option(name: .long, help: "The registered name (at most 64 bytes).") var name: String
+        @Option(name: .long, help: "The jurisdiction code, like DE (at most 8 bytes).") var jurisdiction: String
         @Option(name: .long, help: "The registration document or number (only its hash goes on the ledger).") var registration: String = ""
 
-        func run() throws {
-            let address = try parseAddress(merchant, "merchant")
-            try Submitter(options).submit(.merchantAttest(merchant: address, name: name, jurisdiction: jurisdiction,
-                                                          registrationHash: Blake2b.hash256(Array(registration.utf8))))
+        func validate() throws {
+            _ = try parseAddress(merchant, "merchant")
+            guard name.utf8.count <= TransactionBody.maxNameBytes else {
+                throw ValidationError("--name '\(name)' is \(name.utf8.count) bytes; at most \(TransactionBody.maxNameBytes)")
+            }
+            guard jurisdiction.utf8.count <= TransactionBody.maxJurisdictionBytes else {
+                throw ValidationError("--jurisdiction '\(jurisdiction)' is \(jurisdiction.utf8.count) bytes; at most \(TransactionBody.maxJurisdictionBytes)")
+            }
+        }
+
+        func body(_ network: NetworkFacts) throws -> TransactionBody {
+            .merchantAttest(merchant: try parseAddress(merchant, "merchant"), name: name, jurisdiction: jurisdiction,
+                            registrationHash: Blake2b.hash256(Array(registration.utf8)))
         }
     }
 
-    struct Revoke: ParsableCommand {
+    struct Revoke: SubmittingCommand {
         static let configuration = CommandConfiguration(abstract: "Revoke a merchant's verification.")
         @OptionGroup var options: SubmitOptions
         @Argument(help: "The merchant's address.") var merchant: String
 
-        func run() throws { try Submitter(options).submit(.merchantRevoke(merchant: try parseAddress(merchant, "merchant"))) }
+        func validate() throws { _ = try parseAddress(merchant, "merchant") }
+        func body(_ network: NetworkFacts) throws -> TransactionBody { .merchantRevoke(merchant: try parseAddress(merchant, "merchant")) }
     }
 }
 
@@ -208,18 +251,23 @@ struct AuthorityCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "authority", abstract: "Governance of the authority set.", subcommands: [Vote.self])
 
-    struct Vote: ParsableCommand {
+    struct Vote: SubmittingCommand {
         static let configuration = CommandConfiguration(
             abstract: "Vote to add or remove an authority; more than 2/3 of the set in favour makes it effective two blocks later.")
         @OptionGroup var options: SubmitOptions
         @Argument(help: "add or remove.") var change: String
         @Argument(help: "The authority's address.") var address: String
 
-        func run() throws {
+        func validate() throws {
+            _ = try parseAddress(address, "address")
+            guard ["add", "remove"].contains(change) else { throw ValidationError("the change must be 'add' or 'remove', not '\(change)'") }
+        }
+
+        func body(_ network: NetworkFacts) throws -> TransactionBody {
             let target = try parseAddress(address, "address")
             switch change {
-            case "add": try Submitter(options).submit(.authorityVote(.add(target)))
-            case "remove": try Submitter(options).submit(.authorityVote(.remove(target)))
+            case "add": return .authorityVote(.add(target))
+            case "remove": return .authorityVote(.remove(target))
             default: throw ValidationError("the change must be 'add' or 'remove', not '\(change)'")
             }
         }

@@ -20,6 +20,7 @@ struct Tradewind: AsyncParsableCommand {
             AccountCommand.self, OrdersCommand.self,
             WalletCommand.self, SendCommand.self, OrderCommand.self, FXCommand.self, MerchantCommand.self,
             FreezeCommand.self, UnfreezeCommand.self, AuthorityCommand.self, IssueCommand.self, RedeemCommand.self,
+            ClaimCommand.self, DepositAuthCommand.self, PreauthorizeCommand.self, UnpreauthorizeCommand.self,
             BackupCommand.self, KeyCommand.self,
         ]
     )
