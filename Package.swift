@@ -139,6 +139,7 @@ let package = Package(
             dependencies: [
                 "TradewindPeer", "TradewindGossip", "TradewindCrypto", "TradewindWire", "TradewindLedger",
                 "TradewindChainStore", "TradewindTestSupport", "tradewind",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
             ]

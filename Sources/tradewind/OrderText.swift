@@ -1,5 +1,6 @@
 import TradewindLedger
 import TradewindPeer
+import TradewindWire
 
 /// An order as text: every fact the ledger keeps, its windows, and what can happen
 /// next (from `OrderRules`, via the view), with times in ISO 8601 and relative to now.

@@ -23,6 +23,62 @@ struct SubmitOptions: ParsableArguments {
     @Option(name: .long, parsing: .unconditional, help: "Use this sequence number instead of the account's next one.",
             transform: WholeNumber.sequence)
     var sequence: UInt64?
+
+    @Option(name: .long, parsing: .unconditional,
+            help: "The last height at which the transaction may commit (default: 10,000 past the peer's height).",
+            transform: WholeNumber.height)
+    var lastValidHeight: UInt64?
+
+    @Flag(name: .long, help: """
+        Sign without a peer and print the id and the signed transaction in hex (submit it later with         POST /transactions); needs --genesis, --sequence and --last-valid-height.
+        """)
+    var offline = false
+
+    @Option(name: .long, help: "With --offline: the network's genesis.json (its network id and assets).")
+    var genesis: String?
+
+    func validate() throws {
+        if offline {
+            guard genesis != nil, sequence != nil, lastValidHeight != nil else {
+                throw ValidationError("--offline needs --genesis FILE, --sequence N and --last-valid-height H (nothing is asked of a peer)")
+            }
+            guard access.home == nil, access.api == nil, !wait else {
+                throw ValidationError("--offline signs without a peer: drop --home, --api and --wait")
+            }
+        } else if let genesis {
+            throw ValidationError("--genesis '\(genesis)' is only for --offline (online, the peer knows its network)")
+        }
+    }
+}
+
+/// Signs a transaction with no peer at all: the network id and the assets come from a
+/// genesis file, the sequence and expiry from the command line (cold wallets, shop
+/// back offices, and the check that a library built by version signs identically).
+struct OfflineSigner {
+    let options: SubmitOptions
+
+    func sign(_ body: (NetworkFacts) throws -> TransactionBody) throws {
+        guard let path = options.genesis, let sequence = options.sequence, let lastValidHeight = options.lastValidHeight else {
+            throw ValidationError("--offline needs --genesis FILE, --sequence N and --last-valid-height H")
+        }
+        let genesis: Genesis
+        do { genesis = try PeerHome.readGenesis(path) } catch { throw CLIError(error.description) }
+        let network: Bytes32
+        do { network = try Ledger(genesis: genesis).networkID } catch { throw CLIError("\(path): \(error)") }
+        let facts = NetworkFacts(assets: Dictionary(genesis.assets.map { ($0.code.rawValue, $0.decimals) }) { first, _ in first },
+                                 now: unixMillisecondsNow())
+        let key = try options.wallet.key(options.from)
+        let transaction = Transaction(sender: key.publicKey.address, sequence: sequence, lastValidHeight: lastValidHeight,
+                                      body: try body(facts)).signed(by: key, network: network)
+        let signed = SignedTransactionView(id: transaction.id.hex, transaction: Hex.encode(transaction.wireEncoded))
+        options.access.print(signed) { "\($0.id)\n\($0.transaction)" }
+    }
+}
+
+/// An offline-signed transaction: its id and its canonical encoding in hex.
+struct SignedTransactionView: Codable {
+    var id: String
+    var transaction: String
 }
 
 /// What a transaction's body needs from the network: its assets' decimals and the time.
@@ -63,6 +119,7 @@ protocol SubmittingCommand: ParsableCommand {
 
 extension SubmittingCommand {
     func run() throws {
+        if options.offline { return try OfflineSigner(options: options).sign(body) }
         let submitter = try Submitter(options)
         try submitter.submit(try body(submitter.facts))
     }
@@ -91,8 +148,10 @@ struct Submitter {
 
     var facts: NetworkFacts { NetworkFacts(assets: status.assets, now: unixMillisecondsNow()) }
 
-    /// How long a transaction stays valid: 10,000 blocks past the peer's height (saturating).
-    var lastValidHeight: UInt64 { status.height > UInt64.max - 10_000 ? UInt64.max : status.height + 10_000 }
+    /// How long a transaction stays valid: --last-valid-height, else 10,000 blocks past the peer's height (saturating).
+    var lastValidHeight: UInt64 {
+        options.lastValidHeight ?? (status.height > UInt64.max - 10_000 ? UInt64.max : status.height + 10_000)
+    }
 
     /// Signs `body` with the next sequence and submits it; prints the id (and the
     /// outcome with --wait). Exits non-zero if the peer refuses it or it fails.

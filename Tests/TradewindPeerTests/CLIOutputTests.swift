@@ -5,7 +5,7 @@ import Testing
 import TradewindCrypto
 import TradewindLedger
 @testable import TradewindPeer
-import TradewindStore
+import TradewindChainStore
 import TradewindTestSupport
 import TradewindWire
 

@@ -102,3 +102,23 @@ import TradewindWire
 enum GeneratorBox {
     nonisolated(unsafe) static var shared = SeededGenerator(seed: 1)
 }
+
+@Suite struct AmountTextTests {
+    @Test func amountsPrintWithTheAssetsDecimalsWhateverTheirSize() {
+        #expect(Amount.format(1250, decimals: 2) == "12.50")
+        #expect(Amount.format(5, decimals: 2) == "0.05")
+        #expect(Amount.format(0, decimals: 0) == "0")
+        #expect(Amount.format(UInt64.max, decimals: 19) == "1.8446744073709551615")
+        #expect(Amount.format(7, decimals: 255).hasSuffix("07") && Amount.format(7, decimals: 255).hasPrefix("0."))
+    }
+
+    @Test func amountsParseExactlyAndRefuseWhatCannotBeRepresented() throws {
+        #expect(try Amount.parse("12.50", decimals: 2) == 1250)
+        #expect(try Amount.parse("12.5", decimals: 2) == 1250)
+        #expect(throws: AmountError.self) { try Amount.parse("1.234", decimals: 2) }
+        #expect(throws: AmountError.self) { try Amount.parse("18446744073709551616", decimals: 0) }
+        #expect(throws: AmountError.self) { try Amount.parse("1", decimals: 20) }
+        #expect(throws: AmountError.self) { try Amount.parse("-1", decimals: 2) }
+        #expect(throws: AmountError.self) { try Amount.parse("0", decimals: 2) }
+    }
+}
