@@ -26,6 +26,10 @@ report_failure() {
   for ((i = 1; i < ${#FUNCNAME[@]} - 1; i++)); do
     where+=", in ${FUNCNAME[$i]} (called from ${BASH_SOURCE[$((i + 1))]} line ${BASH_LINENO[$i]})"
   done
+  # A function that returned non-zero shows up as `return N`: name the line that called it.
+  if [[ "$command" == return* ]] && [ -f "$file" ]; then
+    command=$(sed -n "${line}{s/^[[:space:]]*//;p}" "$file")
+  fi
   printf 'error: `%s` failed with status %s at %s\n' "$command" "$status" "$where" >&2
   if declare -F on_failure >/dev/null; then on_failure >&2 || true; fi
 }
