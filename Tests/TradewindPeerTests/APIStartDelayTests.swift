@@ -48,11 +48,14 @@ import TradewindTestSupport
         let mesh = try ProcessMesh(label: "api-delay-stop", participants: "importer")
         defer { mesh.stopAll() }
         try mesh.start("importer", environment: ["TRADEWIND_API_START_DELAY_MS": "60000"])
-        guard firstTime(within: 60, { mesh.log("importer").contains("peer started") }) != nil,
+        // The warning comes from the waiting API service: the peer's services (and their
+        // signal handling) are running.
+        guard firstTime(within: 60, { mesh.log("importer").contains("starting the local API in 60000 ms") }) != nil,
               let peer = mesh.peers["importer"] else {
             Issue.record("the peer did not start: \(mesh.log("importer").suffix(2000))")
             return
         }
+        usleep(300_000)
         let signalled = Date()
         peer.kill(SIGTERM)
         let status = peer.wait(timeout: 30)
@@ -65,12 +68,15 @@ import TradewindTestSupport
         let mesh = try ProcessMesh(label: "api-delay-bad", participants: "importer")
         defer { mesh.stopAll() }
         for value in ["soon", "-1", "60001", "1.5", ""] {
-            let result = try ProcessMesh.cli(["peer", "--home", mesh.home("importer")],
-                                             environment: ["TRADEWIND_API_START_DELAY_MS": value])
-            #expect(result.status == 1, "'\(value)': exit \(result.status), \(result.error)")
-            #expect(result.error.contains("TRADEWIND_API_START_DELAY_MS") && result.error.contains("'\(value)'"),
-                    "'\(value)': \(result.error)")
-            #expect(!result.error.contains("peer started"), "'\(value)' was refused only after the peer started: \(result.error)")
+            // A peer that accepted the value would run: it is killed after 20 s, and the test fails.
+            let log = mesh.directory + "/refused.log"
+            let peer = try ChildProcess(executable: "tradewind", arguments: ["peer", "--home", mesh.home("importer")],
+                                        environment: ["TRADEWIND_API_START_DELAY_MS": value], errorLog: log)
+            let status = peer.wait(timeout: 20)
+            let error = (try? String(contentsOfFile: log, encoding: .utf8)) ?? ""
+            #expect(status == 1, "'\(value)': exit \(status), \(error)")
+            #expect(error.contains("TRADEWIND_API_START_DELAY_MS") && error.contains("'\(value)'"), "'\(value)': \(error)")
+            #expect(!error.contains("peer started"), "'\(value)' was refused only after the peer started: \(error)")
         }
         #expect(!FileManager.default.fileExists(atPath: PeerHome(mesh.home("importer")).apiAddressFile))
     }
