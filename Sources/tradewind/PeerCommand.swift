@@ -48,7 +48,7 @@ struct PeerCommand: AsyncParsableCommand {
         let apiStartDelay = try APIStartDelay(environment: ProcessInfo.processInfo.environment)
         let node = try await PeerNode.start(home: peerHome, passphrase: passphrase, logger: logger)
         let application = LocalAPI(node: node).application(logger: logger)
-        let api = DelayedService(delay: apiStartDelay, wrapped: application, logger: logger)
+        let api = DelayedAPI(delay: apiStartDelay, wrapped: application, logger: logger)
         let group = ServiceGroup(configuration: .init(
             services: [.init(service: api), .init(service: PeerService(node: node, logger: logger))],
             gracefulShutdownSignals: [.sigterm, .sigint], logger: logger))
@@ -76,7 +76,7 @@ struct APIStartDelay {
     static let variable = "TRADEWIND_API_START_DELAY_MS"
     let milliseconds: Int64
 
-    init(environment: [String: String]) throws {
+    init(environment: [String: String]) throws(CLIError) {
         guard let text = environment[Self.variable] else { milliseconds = 0; return }
         guard let value = Int64(text), (0...60_000).contains(value) else {
             throw CLIError("\(Self.variable) must be milliseconds from 0 to 60000, got '\(text)'")
@@ -85,8 +85,8 @@ struct APIStartDelay {
     }
 }
 
-/// Runs a service after a delay; a shutdown during the delay skips it.
-struct DelayedService<Wrapped: Service>: Service {
+/// The local API, started after the test hook's delay; a shutdown during the delay skips it.
+struct DelayedAPI<Wrapped: Service>: Service {
     let delay: APIStartDelay
     let wrapped: Wrapped
     let logger: Logger
