@@ -49,12 +49,21 @@ except Exception:
 print(value if isinstance(value, str) else json.dumps(value))' "$1" 2>/dev/null || true
 }
 
+# json_number KEY: the whole number under KEY (the first such key, at any depth; a
+# number or a string of digits) in the JSON on stdin; nothing if there is none. In
+# bash alone, for loops that ask many times (json_get starts Python each time).
+json_number() {
+  local json pattern="\"$1\"[[:space:]]*:[[:space:]]*\"?([0-9]+)"
+  json=$(cat)
+  if [[ "$json" =~ $pattern ]]; then echo "${BASH_REMATCH[1]}"; fi
+}
+
 # running_height: the height in a `tradewind status --json` on stdin from a running peer;
 # nothing for a stopped peer's store (what status reads while the API is not up) or an error.
 running_height() {
-  local json
+  local json pattern="\"running\"[[:space:]]*:[[:space:]]*\"?false"
   json=$(cat)
-  [ "$(json_get running <<<"$json")" = false ] || json_get height <<<"$json"
+  [[ "$json" =~ $pattern ]] || json_number height <<<"$json"
 }
 
 # ports_in_use FIRST COUNT: which of the ports FIRST … FIRST+COUNT-1 something
