@@ -7,6 +7,85 @@ TRADEWIND_APT_PACKAGES=(libsodium-dev liblmdb-dev pkg-config python3-venv iprout
 log() { printf '\033[1m==> %s\033[0m\n' "$*"; }
 die() { printf 'error: %s\n' "$*" >&2; exit 1; }
 
+# trap_failures: from here on, a command that makes the script exit (set -e) first
+# says which command failed, with what status, where, and through which functions,
+# then runs the script's on_failure function if it defines one. A Bootstrap script
+# never exits with a bare status and no word.
+trap_failures() {
+  set -E
+  trap 'report_failure "$?" "$BASH_COMMAND" "$LINENO" "${BASH_SOURCE[0]:-$0}"' ERR
+}
+
+report_failure() {
+  local status="$1" command="$2" line="$3" file="$4" where i
+  # Inside $(…) the caller reports the failed substitution as a whole, once.
+  [ "$BASH_SUBSHELL" -eq 0 ] || return 0
+  [ -z "${FAILURE_REPORTED:-}" ] || return 0
+  FAILURE_REPORTED=1
+  where="$file line $line"
+  for ((i = 1; i < ${#FUNCNAME[@]} - 1; i++)); do
+    where+=", in ${FUNCNAME[$i]} (called from ${BASH_SOURCE[$((i + 1))]} line ${BASH_LINENO[$i]})"
+  done
+  # A function that returned non-zero shows up as `return N`: name the line that called it.
+  if [[ "$command" == return* ]] && [ -f "$file" ]; then
+    command=$(sed -n "${line}{s/^[[:space:]]*//;p}" "$file")
+  fi
+  printf 'error: `%s` failed with status %s at %s\n' "$command" "$status" "$where" >&2
+  if declare -F on_failure >/dev/null; then on_failure >&2 || true; fi
+}
+
+# json_get PATH: the field at PATH (dots between keys and list indexes: height,
+# receipt.result, 0.state) of the JSON on stdin; nothing when the input is not
+# JSON or lacks the field (a peer that is not up, an error object). Never fails.
+json_get() {
+  python3 -c '
+import json, sys
+try:
+    value = json.load(sys.stdin)
+    for key in sys.argv[1].split("."):
+        value = value[int(key)] if isinstance(value, list) else value[key]
+except Exception:
+    sys.exit(0)
+print(value if isinstance(value, str) else json.dumps(value))' "$1" 2>/dev/null || true
+}
+
+# json_number KEY: the whole number under KEY (the first such key, at any depth; a
+# number or a string of digits) in the JSON on stdin; nothing if there is none. In
+# bash alone, for loops that ask many times (json_get starts Python each time).
+json_number() {
+  local json pattern="\"$1\"[[:space:]]*:[[:space:]]*\"?([0-9]+)"
+  json=$(cat)
+  if [[ "$json" =~ $pattern ]]; then echo "${BASH_REMATCH[1]}"; fi
+}
+
+# running_height: the height in a `tradewind status --json` on stdin from a running peer;
+# nothing for a stopped peer's store (what status reads while the API is not up) or an error.
+running_height() {
+  local json pattern="\"running\"[[:space:]]*:[[:space:]]*\"?false"
+  json=$(cat)
+  [[ "$json" =~ $pattern ]] || json_number height <<<"$json"
+}
+
+# ports_in_use FIRST COUNT: which of the ports FIRST … FIRST+COUNT-1 something
+# already listens on (TCP or UDP), one per line; nothing if `ss` is missing.
+ports_in_use() {
+  command -v ss >/dev/null || return 0
+  ss -Hlnut 2>/dev/null | awk -v first="$1" -v last="$(($1 + $2 - 1))" \
+    '{ n = split($5, parts, ":"); port = parts[n] + 0; if (port >= first && port <= last) print port }' | sort -nu
+}
+
+# tradewind_link_dir: where Bootstrap/dev puts the `tradewind` link — TRADEWIND_DEV_LINK_DIR,
+# else /usr/local/bin as root, else ~/.local/bin.
+tradewind_link_dir() {
+  if [ -n "${TRADEWIND_DEV_LINK_DIR:-}" ]; then
+    echo "$TRADEWIND_DEV_LINK_DIR"
+  elif [ "$(id -u)" -eq 0 ]; then
+    echo /usr/local/bin
+  else
+    echo "$HOME/.local/bin"
+  fi
+}
+
 # Installs missing system packages (needs root and apt-get).
 install_system_packages() {
   local missing=()
@@ -48,7 +127,7 @@ phase() {
   log "phase: $name"
   "$@"
   end=$(date +%s)
-  PHASE_REPORT+=("$(printf '%-34s %5d s' "$name" $((end - start)))")
+  PHASE_REPORT+=("$(printf '%-48s %5d s' "$name" $((end - start)))")
   log "phase $name done in $((end - start)) s"
 }
 

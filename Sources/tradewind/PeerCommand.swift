@@ -15,7 +15,8 @@ struct PeerCommand: AsyncParsableCommand {
             encrypted UDP transport and the local API, joins the mesh through the peers in \
             config.json, takes part in agreement if this peer is an authority, and catches \
             up when behind. SIGINT or SIGTERM shut it down gracefully. The API's address is \
-            written to HOME/run/api.addr once bound.
+            written to HOME/run/api.addr once bound. Test hook: TRADEWIND_API_START_DELAY_MS \
+            starts the local API (and writes run/api.addr) that many milliseconds late.
             """)
 
     @Option(name: .long, help: "The peer's home folder (from `tradewind init` or `tradewind testnet`).")
@@ -43,10 +44,13 @@ struct PeerCommand: AsyncParsableCommand {
         logger.logLevel = level
         var passphrase: SecureBytes?
         if let passwordFile { passphrase = try PassphraseSource.file(passwordFile) }
+        // Refused before anything starts, like the other test knobs.
+        let apiStartDelay = try APIStartDelay(environment: ProcessInfo.processInfo.environment)
         let node = try await PeerNode.start(home: peerHome, passphrase: passphrase, logger: logger)
         let application = LocalAPI(node: node).application(logger: logger)
+        let api = DelayedAPI(delay: apiStartDelay, wrapped: application, logger: logger)
         let group = ServiceGroup(configuration: .init(
-            services: [.init(service: application), .init(service: PeerService(node: node, logger: logger))],
+            services: [.init(service: api), .init(service: PeerService(node: node, logger: logger))],
             gracefulShutdownSignals: [.sigterm, .sigint], logger: logger))
         try await group.run()
         try? FileManager.default.removeItem(atPath: peerHome.apiAddressFile)
@@ -62,6 +66,39 @@ struct PeerService: Service {
         try? await gracefulShutdown()
         logger.info("shutting down")
         await node.close()
+    }
+}
+
+/// Test hook: how long the peer waits before starting its local API, so that scripts
+/// and tools are tested against a peer that runs but does not answer yet
+/// (TRADEWIND_API_START_DELAY_MS, 0 to 60000).
+struct APIStartDelay {
+    static let variable = "TRADEWIND_API_START_DELAY_MS"
+    let milliseconds: Int64
+
+    init(environment: [String: String]) throws(CLIError) {
+        guard let text = environment[Self.variable] else { milliseconds = 0; return }
+        guard let value = Int64(text), (0...60_000).contains(value) else {
+            throw CLIError("\(Self.variable) must be milliseconds from 0 to 60000, got '\(text)'")
+        }
+        milliseconds = value
+    }
+}
+
+/// The local API, started after the test hook's delay; a shutdown during the delay skips it.
+struct DelayedAPI<Wrapped: Service>: Service {
+    let delay: APIStartDelay
+    let wrapped: Wrapped
+    let logger: Logger
+
+    func run() async throws {
+        if delay.milliseconds > 0 {
+            logger.warning("starting the local API in \(delay.milliseconds) ms (\(APIStartDelay.variable))")
+            let milliseconds = delay.milliseconds
+            try? await cancelWhenGracefulShutdown { try await Task.sleep(for: .milliseconds(milliseconds)) }
+            if Task.isShuttingDownGracefully || Task.isCancelled { return }
+        }
+        try await wrapped.run()
     }
 }
 
