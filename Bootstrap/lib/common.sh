@@ -4,6 +4,13 @@
 # The Debian packages Tradewind builds and tests with.
 TRADEWIND_APT_PACKAGES=(libsodium-dev liblmdb-dev pkg-config python3-venv iproute2 iptables procps)
 
+# Release builds: optimised, with full cross-module optimisation so that the generic
+# seams between modules (state views, byte sources, endpoints) are specialised. The
+# manifest carries no unsafe flags (other packages depend on Tradewind by version),
+# so the flag is passed here; every release build and test uses the same flags, or
+# SwiftPM rebuilds from scratch (docs/PERFORMANCE.md, "Specialisation").
+TRADEWIND_RELEASE=(-c release -Xswiftc -cross-module-optimization)
+
 log() { printf '\033[1m==> %s\033[0m\n' "$*"; }
 die() { printf 'error: %s\n' "$*" >&2; exit 1; }
 
