@@ -119,11 +119,11 @@ struct TestnetCommand: ParsableCommand {
     @Option(name: .long, help: "Chain name in the genesis.") var chainName: String = "tradewind-testnet"
     @Flag(name: .long, help: "Also write OUT/docker-compose.yml (one service per peer; use with --hosts or the default service names).")
     var docker = false
-    @Option(name: .long, help: "How long after delivery a buyer may dispute (like 90s, 10m, 2h, 7d).") var disputeWindow: String = "60s"
-    @Option(name: .long, help: "How long an arbiter has to rule on a dispute before the buyer may take a refund.")
+    @Option(name: .long, parsing: .unconditional, help: "How long after delivery a buyer may dispute (like 90s, 10m, 2h, 7d).") var disputeWindow: String = "60s"
+    @Option(name: .long, parsing: .unconditional, help: "How long an arbiter has to rule on a dispute before the buyer may take a refund.")
     var arbitrationWindow: String = "120s"
-    @Option(name: .long, help: "How long after a block the next one comes when transactions wait.") var blockInterval: String = "200ms"
-    @Option(name: .long, help: "How long after a block an empty one comes (at least --block-interval).") var heartbeat: String = "250ms"
+    @Option(name: .long, parsing: .unconditional, help: "How long after a block the next one comes when transactions wait.") var blockInterval: String = "200ms"
+    @Option(name: .long, parsing: .unconditional, help: "How long after a block an empty one comes (at least --block-interval).") var heartbeat: String = "250ms"
 
     /// The genesis parameters the duration options give, each checked.
     func genesisParameters() throws -> Genesis.Parameters {

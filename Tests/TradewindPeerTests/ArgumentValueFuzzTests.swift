@@ -119,6 +119,11 @@ import TradewindWire
         "blocks --from": PureParser { _ = try WholeNumber.height($0) },
         "fx quote --id": PureParser { _ = try WholeNumber.quoteID($0) },
         "block <reference>": PureParser { try BlockCommand.checkReference($0) },
+        "last-valid-height": PureParser { _ = try WholeNumber.height($0) },
+        "testnet --dispute-window": PureParser { _ = try DurationOption.milliseconds($0, "--dispute-window") },
+        "testnet --arbitration-window": PureParser { _ = try DurationOption.milliseconds($0, "--arbitration-window") },
+        "testnet --block-interval": PureParser { _ = try DurationOption.milliseconds($0, "--block-interval") },
+        "testnet --heartbeat": PureParser { _ = try DurationOption.milliseconds($0, "--heartbeat") },
     ]
 
     static func pureParser(_ argument: CommandInventory.Argument, in leaf: CommandInventory.Leaf) -> PureParser? {

@@ -112,6 +112,9 @@ enum CommandInventory {
         "base-port": .wholeNumber, "participants": .wholeNumber, "seller-share": .percentage,
         "api": .endpoint, "listen": .endpoint, "advertise": .endpoint,
         "blocks --from": .wholeNumber, "fx quote --id": .wholeNumber, "block <reference>": .blockReference,
+        "last-valid-height": .wholeNumber,
+        "testnet --dispute-window": .time, "testnet --arbitration-window": .time, "testnet --block-interval": .time,
+        "testnet --heartbeat": .time,
     ]
     static let textual: Set<String> = [
         "home", "wallets", "password-file", "from", "to", "asset", "memo", "seller", "carrier", "arbiter", "goods", "quote",
