@@ -12,7 +12,17 @@ TRADEWIND_APT_PACKAGES=(libsodium-dev liblmdb-dev pkg-config python3-venv iprout
 TRADEWIND_RELEASE=(-c release -Xswiftc -cross-module-optimization)
 
 log() { printf '\033[1m==> %s\033[0m\n' "$*"; }
-die() { printf 'error: %s\n' "$*" >&2; exit 1; }
+# die MESSAGE: says what is wrong, runs the script's on_failure report (which the ERR
+# trap does not, as `exit` is no failed command) unless it already ran, and exits 1.
+# Inside $(…) the caller's failed substitution runs the report, once.
+die() {
+  printf 'error: %s\n' "$*" >&2
+  if [ "$BASH_SUBSHELL" -eq 0 ] && [ -z "${FAILURE_REPORTED:-}" ]; then
+    FAILURE_REPORTED=1
+    if declare -F on_failure >/dev/null; then on_failure >&2 || true; fi
+  fi
+  exit 1
+}
 
 # trap_failures: from here on, a command that makes the script exit (set -e) first
 # says which command failed, with what status, where, and through which functions,
