@@ -23,21 +23,41 @@ mesh_start() {
   done
 }
 
-# mesh_stop DIR: SIGTERM to every peer in DIR/pids, then SIGKILL after 10 s.
+# mesh_owns DIR PID NAME: whether process PID is peer NAME of DIR (one of its arguments
+# is the home DIR/NAME); false once it has exited, or when a stale DIR/pids (after a
+# reboot) names a pid some other process now has.
+mesh_owns() {
+  local argument arguments=()
+  [ -r "/proc/$2/cmdline" ] || return 1
+  mapfile -d '' arguments <"/proc/$2/cmdline" 2>/dev/null || return 1
+  for argument in "${arguments[@]}"; do
+    [ "$argument" = "$1/$3" ] && return 0
+  done
+  return 1
+}
+
+# mesh_stop DIR: SIGTERM to every peer in DIR/pids, then SIGKILL after 10 s; a pid
+# that is not that peer's process is left alone.
 mesh_stop() {
   local dir="$1" pid name
   [ -f "$dir/pids" ] || return 0
   while read -r pid name; do
-    kill -TERM "$pid" 2>/dev/null || true
+    if mesh_owns "$dir" "$pid" "$name"; then
+      kill -TERM "$pid" 2>/dev/null || true
+    elif kill -0 "$pid" 2>/dev/null; then
+      echo "pid $pid (peer $name in $dir/pids) is another process, not that peer: left alone" >&2
+    fi
   done <"$dir/pids"
   for _ in $(seq 1 100); do
     local alive=0
-    while read -r pid name; do kill -0 "$pid" 2>/dev/null && alive=1; done <"$dir/pids"
+    while read -r pid name; do mesh_owns "$dir" "$pid" "$name" && alive=1; done <"$dir/pids"
     [ "$alive" -eq 0 ] && break
     sleep 0.1
   done
   while read -r pid name; do
-    if kill -KILL "$pid" 2>/dev/null; then echo "peer $name (pid $pid) ignored SIGTERM for 10 s: killed" >&2; fi
+    if mesh_owns "$dir" "$pid" "$name" && kill -KILL "$pid" 2>/dev/null; then
+      echo "peer $name (pid $pid) ignored SIGTERM for 10 s: killed" >&2
+    fi
   done <"$dir/pids"
   rm -f "$dir/pids"
 }
