@@ -85,6 +85,25 @@ mesh_log_tail() {
   fi
 }
 
+# mesh_blocks [--print] DIR HEIGHT NAME...: the block each named peer holds at HEIGHT,
+# into MESH_BLOCK_IDS and MESH_STATE_ROOTS (one entry per peer, in order; empty where
+# its answer lacks the field); with --print, a line per peer as it answers. Fails as
+# `tradewind block` fails.
+mesh_blocks() {
+  local print="" dir height name json
+  if [ "$1" = --print ]; then print=1; shift; fi
+  dir="$1" height="$2"; shift 2
+  MESH_BLOCK_IDS=() MESH_STATE_ROOTS=()
+  for name in "$@"; do
+    json=$("$bin" block "$height" --home "$dir/$name" --json)
+    MESH_BLOCK_IDS+=("$(json_get id <<<"$json")")
+    MESH_STATE_ROOTS+=("$(json_get stateRoot <<<"$json")")
+    if [ -n "$print" ]; then
+      printf '%-12s block %s  state root %s\n' "$name" "${MESH_BLOCK_IDS[-1]}" "${MESH_STATE_ROOTS[-1]}"
+    fi
+  done
+}
+
 # mesh_wait_height DIR HEIGHT TIMEOUT NAME...: waits until every named peer reports
 # HEIGHT; fails (status 1) if one exits or TIMEOUT seconds pass, printing its log's end.
 mesh_wait_height() {
