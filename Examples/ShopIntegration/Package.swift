@@ -7,7 +7,7 @@ import PackageDescription
 // that like a remote dependency, so it refuses a library with unsafe build flags,
 // which a path dependency would not show.
 let tradewindURL = Context.environment["TRADEWIND_PACKAGE_URL"] ?? "https://github.com/tradewind-mesh/tradewind.git"
-let tradewindVersion = Version(Context.environment["TRADEWIND_PACKAGE_VERSION"] ?? "0.1.0") ?? "0.1.0"
+let tradewindVersion = Version(Context.environment["TRADEWIND_PACKAGE_VERSION"] ?? "0.2.0") ?? "0.2.0"
 
 let package = Package(
     name: "ShopIntegration",

@@ -194,6 +194,17 @@ public final class HomeLock: Sendable {
         flock(descriptor, LOCK_UN)
         close(descriptor)
     }
+
+    /// Whether a peer process holds `home`'s lock now (it is running, whether or not its
+    /// API is up yet). Creates nothing: a home without a lock file has no peer.
+    public static func isHeld(home: PeerHome) -> Bool {
+        let fd = open(home.lockFile, O_RDONLY | O_CLOEXEC)
+        guard fd >= 0 else { return false }
+        defer { close(fd) }
+        guard flock(fd, LOCK_SH | LOCK_NB) == 0 else { return errno == EWOULDBLOCK }
+        flock(fd, LOCK_UN)
+        return false
+    }
 }
 
 /// A key file: either plain (for test networks and peers without a passphrase) or

@@ -1,9 +1,9 @@
 /// Amounts as people write them: "12.50" for 1250 minor units of an asset with two
 /// decimals. Part of the vocabulary, so that a shop's integration can parse and print
-/// amounts exactly as the CLI does without linking the peer.
+/// amounts by the CLI's rules without linking the peer.
 public enum Amount {
-    /// The most decimals an amount can have and still fit a scale of 10^decimals in 64 bits.
-    public static let maxDecimals: UInt8 = 19
+    /// The most decimals an asset may have (Genesis.validate).
+    public static let maxDecimals: UInt8 = 18
 
     /// The amount in whole units with exactly `decimals` digits after the point.
     public static func format(_ amount: UInt64, decimals: UInt8) -> String {
@@ -39,27 +39,38 @@ public enum Amount {
         return fraction.isEmpty ? whole : whole + "." + fraction
     }
 
-    /// Parses "12.50" for an asset with `decimals`; the error names the problem.
+    /// Parses "12.50" for an asset with `decimals`; the error names the problem. The
+    /// rules are the CLI's (a test holds the two to the same answers): ASCII digits with
+    /// at most one point followed by a digit; no sign, exponent or spaces; trailing zeros
+    /// past the asset's decimals are allowed ("12.500" is 1250 at two decimals); more
+    /// than zero; exact in 64 bits.
     public static func parse(_ text: String, decimals: UInt8) throws(AmountError) -> UInt64 {
         guard decimals <= maxDecimals else {
-            throw AmountError(text: text, reason: "the asset's \(decimals) decimals exceed the \(maxDecimals) that 64 bits can scale")
+            throw AmountError(text: text, reason: "the asset's \(decimals) decimals exceed the \(maxDecimals) any asset may have")
         }
-        let parts = text.split(separator: ".", omittingEmptySubsequences: false)
-        guard !text.isEmpty, parts.count <= 2, parts.allSatisfy({ $0.allSatisfy(\.isASCII) && $0.allSatisfy(\.isNumber) }),
-              !parts[0].isEmpty else {
+        let bytes = Array(text.utf8)
+        let point = bytes.firstIndex(of: UInt8(ascii: "."))
+        let wholeDigits = bytes[..<(point ?? bytes.endIndex)]
+        let fractionDigits = point.map { bytes[($0 + 1)...] } ?? []
+        func isDigit(_ byte: UInt8) -> Bool { byte >= UInt8(ascii: "0") && byte <= UInt8(ascii: "9") }
+        guard !wholeDigits.isEmpty, wholeDigits.allSatisfy(isDigit), fractionDigits.allSatisfy(isDigit),
+              point == nil || !fractionDigits.isEmpty else {
             throw AmountError(text: text, reason: "expected digits with an optional decimal point, like 12.50")
         }
-        let fraction = parts.count == 2 ? String(parts[1]) : ""
-        guard fraction.count <= Int(decimals) else {
-            throw AmountError(text: text, reason: "has \(fraction.count) decimals; the asset has \(decimals)")
+        // The fraction without its trailing zeros: the precision the amount really has.
+        let significant = fractionDigits[..<(fractionDigits.lastIndex { $0 != UInt8(ascii: "0") }.map { $0 + 1 } ?? fractionDigits.startIndex)]
+        guard significant.count <= Int(decimals) else {
+            throw AmountError(text: text, reason: "has \(significant.count) decimals; the asset has \(decimals)")
         }
-        var scale: UInt64 = 1
-        for _ in 0..<decimals { scale *= 10 }
-        guard let whole = UInt64(parts[0]) else { throw AmountError(text: text, reason: "too large") }
-        let padded = fraction + String(repeating: "0", count: Int(decimals) - fraction.count)
-        let (scaled, overflow) = whole.multipliedReportingOverflow(by: scale)
-        let (total, overflow2) = scaled.addingReportingOverflow(UInt64(padded.isEmpty ? "0" : padded) ?? 0)
-        guard !overflow, !overflow2 else { throw AmountError(text: text, reason: "too large for 64 bits") }
+        var total: UInt64 = 0
+        let digits = Array(wholeDigits) + Array(significant)
+            + Array(repeating: UInt8(ascii: "0"), count: Int(decimals) - significant.count)
+        for digit in digits {
+            let (times10, overflow) = total.multipliedReportingOverflow(by: 10)
+            let (sum, overflow2) = times10.addingReportingOverflow(UInt64(digit - UInt8(ascii: "0")))
+            guard !overflow, !overflow2 else { throw AmountError(text: text, reason: "too large for 64 bits") }
+            total = sum
+        }
         guard total > 0 else { throw AmountError(text: text, reason: "must be more than zero") }
         return total
     }

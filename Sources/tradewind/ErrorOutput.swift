@@ -40,13 +40,15 @@ struct ErrorReport: Codable, Equatable {
         value = Self.offendingValue(in: message)
     }
 
-    /// The first '…' in `message`, unless it is a placeholder like '<id>' (a missing
-    /// argument); else what follows a final "got " ("--limit must be 1 to 1000, got 0").
+    /// The first '…' in `message`, unless it names an argument rather than a value
+    /// ('<id>', '--to <to>': a missing argument has no value); else what follows a final
+    /// "got " ("--limit must be 1 to 1000, got 0").
     static func offendingValue(in message: String) -> String? {
         if let open = message.firstIndex(of: "'"),
            let close = message[message.index(after: open)...].firstIndex(of: "'") {
             let quoted = String(message[message.index(after: open)..<close])
-            return quoted.hasPrefix("<") && quoted.hasSuffix(">") ? nil : quoted
+            let namesAnArgument = quoted.hasSuffix(">") && quoted.contains("<")
+            return namesAnArgument ? nil : quoted
         }
         guard let got = message.range(of: "got ", options: .backwards) else { return nil }
         let tail = message[got.upperBound...]

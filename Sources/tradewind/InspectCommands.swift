@@ -37,6 +37,10 @@ struct PeerAccess: ParsableArguments {
     /// The stopped peer's store, opened read-only, when --home names a home without a running API.
     func offlineStore() throws -> ChainStore? {
         guard api == nil, let home, PeerHome(home).apiAddress() == nil else { return nil }
+        // A peer that holds its home but has not written run/api.addr yet is starting, not stopped.
+        guard !HomeLock.isHeld(home: PeerHome(home)) else {
+            throw CLIError("the peer at \(home) is running but its API is not up yet (no run/api.addr); try again in a moment")
+        }
         let directory = PeerHome(home).dataDirectory
         guard FileManager.default.fileExists(atPath: directory + "/data.mdb") else {
             throw CLIError("\(home) has no store yet (no \(directory)/data.mdb) and no running peer")

@@ -260,6 +260,10 @@ struct FXCommand: ParsableCommand {
 
         func validate() throws {
             _ = try parseAddress(buyer, "--buyer")
+            // The ledger refuses such a quote (temQUOTE_SAME_ASSET): say so before signing one.
+            guard AssetCode(pay) == nil || AssetCode(pay) != AssetCode(receive) else {
+                throw ValidationError("--pay '\(pay)' and --receive '\(receive)' are the same asset; a quote converts one asset into another")
+            }
             guard !FileManager.default.fileExists(atPath: out) else { throw ValidationError("--out \(out) already exists; choose a new file") }
         }
 

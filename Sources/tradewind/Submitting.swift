@@ -29,9 +29,7 @@ struct SubmitOptions: ParsableArguments {
             transform: WholeNumber.height)
     var lastValidHeight: UInt64?
 
-    @Flag(name: .long, help: """
-        Sign without a peer and print the id and the signed transaction in hex (submit it later with         POST /transactions); needs --genesis, --sequence and --last-valid-height.
-        """)
+    @Flag(name: .long, help: "Sign without a peer; print the id and the signed transaction in hex (submit it later with POST /transactions). Needs --genesis, --sequence and --last-valid-height.")
     var offline = false
 
     @Option(name: .long, help: "With --offline: the network's genesis.json (its network id and assets).")

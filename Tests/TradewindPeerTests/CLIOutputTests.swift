@@ -46,6 +46,13 @@ import TradewindWire
         }
     }
 
+    @Test func aMissingArgumentHasNoOffendingValue() {
+        #expect(ErrorReport.offendingValue(in: "Missing expected argument '--to <to>'") == nil)
+        #expect(ErrorReport.offendingValue(in: "Missing expected argument '<id>'") == nil)
+        #expect(ErrorReport.offendingValue(in: "The value 'abc' is invalid for '--limit <limit>'") == "abc")
+        #expect(ErrorReport.offendingValue(in: "--limit must be 1 to 1000, got 0") == "0")
+    }
+
     @Test func jsonErrorsCarryExitCodeKindMessageAndOffendingValue() async throws {
         // ArgumentParser's own parse error.
         let parse = ErrorReport(try #require(await failure(["blocks", "--limit", "abc", "--json"])))

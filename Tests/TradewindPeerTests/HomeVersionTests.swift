@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+import TradewindCrypto
 import TradewindLedger
 import TradewindPeer
 import TradewindChainStore
@@ -75,7 +76,12 @@ import TradewindWire
         let genesis = try home.genesis()
         var encoded = genesis.wireEncoded
         #expect(encoded.first == Genesis.version)
+        // The network id is the hash of the encoding, version byte included: the same
+        // genesis under the previous version byte names another network.
+        let current = try Ledger(genesis: genesis).networkID
+        #expect(current == Blake2b.hash256(encoded))
         encoded[0] = 1
+        #expect(Blake2b.hash256(encoded) != current)
         #expect(throws: WireError.unsupportedVersion(type: "Genesis", version: 1)) { try Genesis(wireEncoded: encoded) }
     }
 }

@@ -115,9 +115,15 @@ enum GeneratorBox {
     @Test func amountsParseExactlyAndRefuseWhatCannotBeRepresented() throws {
         #expect(try Amount.parse("12.50", decimals: 2) == 1250)
         #expect(try Amount.parse("12.5", decimals: 2) == 1250)
+        #expect(try Amount.parse("12.500", decimals: 2) == 1250)
+        #expect(try Amount.parse("0.000000000000000001", decimals: 18) == 1)
+        #expect(throws: AmountError.self) { try Amount.parse("12.", decimals: 2) }
+        #expect(throws: AmountError.self) { try Amount.parse(".5", decimals: 2) }
+        #expect(throws: AmountError.self) { try Amount.parse("1e3", decimals: 2) }
+        #expect(throws: AmountError.self) { try Amount.parse("１", decimals: 2) }
         #expect(throws: AmountError.self) { try Amount.parse("1.234", decimals: 2) }
         #expect(throws: AmountError.self) { try Amount.parse("18446744073709551616", decimals: 0) }
-        #expect(throws: AmountError.self) { try Amount.parse("1", decimals: 20) }
+        #expect(throws: AmountError.self) { try Amount.parse("1", decimals: 19) }
         #expect(throws: AmountError.self) { try Amount.parse("-1", decimals: 2) }
         #expect(throws: AmountError.self) { try Amount.parse("0", decimals: 2) }
     }
