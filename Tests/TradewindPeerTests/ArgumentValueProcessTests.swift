@@ -68,6 +68,30 @@ import TradewindTestSupport
         #expect(outcome.status == 64 && outcome.error.contains("--home") && outcome.error.contains("--api"), "\(outcome.error)")
     }
 
+    /// Not one case per kind only: every numeric or time argument of every command, in the
+    /// real binary, refuses a negative value with exit 64 and a message naming it (the
+    /// arguments come from the binary's own help dump, so a new one is covered at once).
+    @Test func everyNumericArgumentRefusesANegativeValueInTheRealBinary() throws {
+        let scratch = try temporaryDirectory("every-argument")
+        defer { try? FileManager.default.removeItem(atPath: scratch) }
+        let samples = CommandInventory.samples(scratch: scratch)
+        var checked = 0
+        for leaf in try CommandInventory.leaves() {
+            guard let baseline = samples[leaf.name]?.first else {
+                Issue.record("no sample arguments for `tradewind \(leaf.name)` in CommandInventory.samples")
+                continue
+            }
+            for argument in leaf.arguments {
+                guard let kind = try CommandInventory.kind(of: argument, in: leaf) else { continue }
+                let text = kind == .endpoint ? "127.0.0.1:-7" : "-7"
+                let arguments = leaf.path + ArgumentValueFuzzTests.substitute(baseline, argument: argument, text: text, equalsForm: true)
+                try Self.expectRefused(arguments, naming: text)
+                checked += 1
+            }
+        }
+        #expect(checked >= 25, "only \(checked) numeric arguments were found")
+    }
+
     /// Every kind of value has a case above (this list follows CommandInventory.ValueKind).
     @Test func everyValueKindHasAProcessCase() {
         let covered: Set<CommandInventory.ValueKind> = [.amount, .rate, .time, .seconds, .wholeNumber, .percentage, .endpoint, .blockReference]
