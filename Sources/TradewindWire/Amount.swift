@@ -48,28 +48,21 @@ public enum Amount {
         guard decimals <= maxDecimals else {
             throw AmountError(text: text, reason: "the asset's \(decimals) decimals exceed the \(maxDecimals) any asset may have")
         }
-        let bytes = Array(text.utf8)
-        let point = bytes.firstIndex(of: UInt8(ascii: "."))
-        let wholeDigits = bytes[..<(point ?? bytes.endIndex)]
-        let fractionDigits = point.map { bytes[($0 + 1)...] } ?? []
-        func isDigit(_ byte: UInt8) -> Bool { byte >= UInt8(ascii: "0") && byte <= UInt8(ascii: "9") }
-        guard !wholeDigits.isEmpty, wholeDigits.allSatisfy(isDigit), fractionDigits.allSatisfy(isDigit),
-              point == nil || !fractionDigits.isEmpty else {
-            throw AmountError(text: text, reason: "expected digits with an optional decimal point, like 12.50")
+        let number: DecimalNumber
+        do { number = try DecimalNumber(parsing: text) } catch {
+            switch error {
+            case .negative: throw AmountError(text: text, reason: "cannot be negative")
+            case .tooLarge: throw AmountError(text: text, reason: "too large for 64 bits")
+            case .empty, .exponent, .malformed:
+                throw AmountError(text: text, reason: "expected digits with an optional decimal point, like 12.50")
+            }
         }
-        // The fraction without its trailing zeros: the precision the amount really has.
-        let significant = fractionDigits[..<(fractionDigits.lastIndex { $0 != UInt8(ascii: "0") }.map { $0 + 1 } ?? fractionDigits.startIndex)]
-        guard significant.count <= Int(decimals) else {
-            throw AmountError(text: text, reason: "has \(significant.count) decimals; the asset has \(decimals)")
-        }
-        var total: UInt64 = 0
-        let digits = Array(wholeDigits) + Array(significant)
-            + Array(repeating: UInt8(ascii: "0"), count: Int(decimals) - significant.count)
-        for digit in digits {
-            let (times10, overflow) = total.multipliedReportingOverflow(by: 10)
-            let (sum, overflow2) = times10.addingReportingOverflow(UInt64(digit - UInt8(ascii: "0")))
-            guard !overflow, !overflow2 else { throw AmountError(text: text, reason: "too large for 64 bits") }
-            total = sum
+        let total: UInt64
+        do { total = try number.scaled(by: decimals) } catch {
+            switch error {
+            case let .tooPrecise(digits, _): throw AmountError(text: text, reason: "has \(digits) decimals; the asset has \(decimals)")
+            case .tooLarge, .unsupportedDecimals: throw AmountError(text: text, reason: "too large for 64 bits")
+            }
         }
         guard total > 0 else { throw AmountError(text: text, reason: "must be more than zero") }
         return total

@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import TradewindWire
 
 // The numeric and time values the CLI accepts, parsed without a peer and with checked
 // arithmetic: a value that is negative, too large, too precise or not a number is
@@ -15,7 +16,7 @@ struct ValueError: Error, CustomStringConvertible, Sendable {
 
 /// The largest number of decimals an asset may have (Genesis.validate) and so the
 /// most precision any amount needs; 10^19 is the largest power of ten in 64 bits.
-let maxDecimals: UInt8 = 18
+let maxDecimals: UInt8 = Amount.maxDecimals
 
 /// 10^exponent, or nil past 64 bits.
 func powerOfTen(_ exponent: Int) -> UInt64? {
@@ -29,64 +30,44 @@ func powerOfTen(_ exponent: Int) -> UInt64? {
     return value
 }
 
-/// A non-negative decimal as people write it ("12.50"): ASCII digits with at most one
-/// point; no sign, exponent, spaces or other digits. Its value in minor units needs a
-/// scale (an asset's decimals), so conversion is a separate, checked step.
+/// A decimal argument as written ("12.50"): TradewindWire's `DecimalNumber` (the one
+/// parser a shop's library shares), with the CLI's wording of its errors. Its value in
+/// minor units needs a scale (an asset's decimals), so conversion is a separate step.
 struct DecimalText: Sendable, CustomStringConvertible {
     let text: String
-    let whole: UInt64
-    /// The digits after the point, as written (trailing zeros included).
-    let fraction: [UInt8]
+    let number: DecimalNumber
 
     var description: String { text }
+    var whole: UInt64 { number.whole }
+    /// The digits after the point, as written (trailing zeros included).
+    var fraction: [UInt8] { number.fraction }
     /// The fraction's digits without its trailing zeros: the precision the value really has.
-    var significantFraction: ArraySlice<UInt8> { fraction[..<(fraction.lastIndex { $0 != 0 }.map { $0 + 1 } ?? 0)] }
-    var isZero: Bool { whole == 0 && significantFraction.isEmpty }
+    var significantFraction: ArraySlice<UInt8> { number.significantFraction }
+    var isZero: Bool { number.isZero }
 
     init(parsing text: String) throws(ValueError) {
         self.text = text
-        if text.hasPrefix("-") { throw ValueError("cannot be negative") }
-        let bytes = Array(text.utf8)
-        guard !bytes.isEmpty else { throw ValueError("is empty; expected digits with an optional decimal point, like 12.50") }
-        let point = bytes.firstIndex(of: UInt8(ascii: "."))
-        let wholeDigits = bytes[..<(point ?? bytes.endIndex)]
-        let fractionDigits = point.map { bytes[($0 + 1)...] } ?? []
-        func isDigit(_ byte: UInt8) -> Bool { byte >= UInt8(ascii: "0") && byte <= UInt8(ascii: "9") }
-        guard !wholeDigits.isEmpty, wholeDigits.allSatisfy(isDigit), fractionDigits.allSatisfy(isDigit),
-              point == nil || !fractionDigits.isEmpty else {
-            if bytes.contains(where: { $0 == UInt8(ascii: "e") || $0 == UInt8(ascii: "E") }) {
-                throw ValueError("write it without an exponent, like 0.0001")
+        do { number = try DecimalNumber(parsing: text) } catch {
+            switch error {
+            case .negative: throw ValueError("cannot be negative")
+            case .empty: throw ValueError("is empty; expected digits with an optional decimal point, like 12.50")
+            case .exponent: throw ValueError("write it without an exponent, like 0.0001")
+            case .malformed: throw ValueError("expected digits with an optional decimal point, like 12.50")
+            case .tooLarge: throw ValueError("is too large (more than 64 bits)")
             }
-            throw ValueError("expected digits with an optional decimal point, like 12.50")
         }
-        var whole: UInt64 = 0
-        for digit in wholeDigits {
-            let (times10, overflow) = whole.multipliedReportingOverflow(by: 10)
-            let (sum, overflow2) = times10.addingReportingOverflow(UInt64(digit - UInt8(ascii: "0")))
-            guard !overflow, !overflow2 else { throw ValueError("is too large (more than 64 bits)") }
-            whole = sum
-        }
-        self.whole = whole
-        fraction = fractionDigits.map { $0 - UInt8(ascii: "0") }
     }
 
     /// The value × 10^decimals, exact: more fraction digits than `decimals` (other than
     /// trailing zeros) or a result past 64 bits is an error.
     func scaled(by decimals: UInt8) throws(ValueError) -> UInt64 {
-        guard decimals <= maxDecimals + 1, let scale = powerOfTen(Int(decimals)) else {
-            throw ValueError("cannot be scaled by 10^\(decimals)")
+        do { return try number.scaled(by: decimals) } catch {
+            switch error {
+            case let .unsupportedDecimals(decimals): throw ValueError("cannot be scaled by 10^\(decimals)")
+            case let .tooPrecise(digits, decimals): throw ValueError("has \(digits) decimals; at most \(decimals)")
+            case let .tooLarge(decimals): throw ValueError("is too large for 64 bits at \(decimals) decimals")
+            }
         }
-        let digits = significantFraction
-        guard digits.count <= Int(decimals) else { throw ValueError("has \(digits.count) decimals; at most \(decimals)") }
-        var fractionValue: UInt64 = 0
-        for index in 0..<Int(decimals) {
-            let digit = index < digits.count ? UInt64(digits[digits.startIndex + index]) : 0
-            fractionValue = fractionValue * 10 + digit // At most 10^19 - 1: no overflow.
-        }
-        let (scaledWhole, overflow) = whole.multipliedReportingOverflow(by: scale)
-        let (total, overflow2) = scaledWhole.addingReportingOverflow(fractionValue)
-        guard !overflow, !overflow2 else { throw ValueError("is too large for 64 bits at \(decimals) decimals") }
-        return total
     }
 
     /// For options: the text must be a decimal; asset-dependent checks come later.

@@ -128,3 +128,24 @@ enum GeneratorBox {
         #expect(throws: AmountError.self) { try Amount.parse("0", decimals: 2) }
     }
 }
+
+@Suite struct DecimalNumberTests {
+    @Test func decimalsParseAsWrittenAndScaleExactly() throws {
+        let number = try DecimalNumber(parsing: "12.500")
+        #expect(number.whole == 12 && number.fraction == [5, 0, 0] && Array(number.significantFraction) == [5])
+        #expect(try number.scaled(by: 2) == 1250)
+        #expect(try DecimalNumber(parsing: "0").isZero)
+        #expect(throws: DecimalNumber.ScaleError.tooPrecise(digits: 1, decimals: 0)) { try number.scaled(by: 0) }
+        #expect(throws: DecimalNumber.ScaleError.unsupportedDecimals(20)) { try number.scaled(by: 20) }
+        #expect(throws: DecimalNumber.ScaleError.tooLarge(decimals: 19)) { try number.scaled(by: 19) }
+    }
+
+    @Test func whatIsNotADecimalIsRefusedWithItsReason() {
+        #expect(throws: DecimalNumber.ParseError.negative) { try DecimalNumber(parsing: "-1") }
+        #expect(throws: DecimalNumber.ParseError.empty) { try DecimalNumber(parsing: "") }
+        #expect(throws: DecimalNumber.ParseError.exponent) { try DecimalNumber(parsing: "1e5") }
+        #expect(throws: DecimalNumber.ParseError.malformed) { try DecimalNumber(parsing: "1.") }
+        #expect(throws: DecimalNumber.ParseError.malformed) { try DecimalNumber(parsing: "١") }
+        #expect(throws: DecimalNumber.ParseError.tooLarge) { try DecimalNumber(parsing: "18446744073709551616") }
+    }
+}

@@ -92,8 +92,8 @@ public struct Genesis: Hashable, Sendable, Codable {
         guard assets.count <= Self.maxAssets, zip(assets, assets.dropFirst()).allSatisfy({ $0.code < $1.code }) else {
             throw fail("asset codes must be unique, at most \(Self.maxAssets)")
         }
-        for asset in assets where asset.decimals > 18 {
-            throw fail("asset \(asset.code) has \(asset.decimals) decimals; at most 18")
+        for asset in assets where asset.decimals > Amount.maxDecimals {
+            throw fail("asset \(asset.code) has \(asset.decimals) decimals; at most \(Amount.maxDecimals)")
         }
         let codes = Set(assets.map(\.code))
         for balance in balances where !codes.contains(balance.asset) {
