@@ -69,7 +69,8 @@ import TradewindTestSupport
     }
 
     /// Not one case per kind only: every numeric or time argument of every command, in the
-    /// real binary, refuses a negative value with exit 64 and a message naming it (the
+    /// real binary, refuses a negative value (garbage for a positional one) with exit 64
+    /// and a message naming it (the
     /// arguments come from the binary's own help dump, so a new one is covered at once).
     @Test func everyNumericArgumentRefusesANegativeValueInTheRealBinary() throws {
         let scratch = try temporaryDirectory("every-argument")
@@ -83,7 +84,8 @@ import TradewindTestSupport
             }
             for argument in leaf.arguments {
                 guard let kind = try CommandInventory.kind(of: argument, in: leaf) else { continue }
-                let text = kind == .endpoint ? "127.0.0.1:-7" : "-7"
+                // A positional "-7" would be read as an option: give it garbage instead.
+                let text = argument.isPositional ? "7x" : kind == .endpoint ? "127.0.0.1:-7" : "-7"
                 let arguments = leaf.path + ArgumentValueFuzzTests.substitute(baseline, argument: argument, text: text, equalsForm: true)
                 try Self.expectRefused(arguments, naming: text)
                 checked += 1
