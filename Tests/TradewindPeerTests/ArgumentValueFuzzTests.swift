@@ -136,6 +136,12 @@ import TradewindWire
     /// with network facts), which must agree: a value the parser refuses, the command
     /// refuses with exit 1 or 64 and a message naming it. ArgumentParser costs tens of
     /// milliseconds a parse in debug builds, hence the smaller sample.
+    /// Values per argument sent through the whole command (ArgumentParser costs tens of
+    /// milliseconds a parse in debug builds, and this test is the longest of `swift
+    /// test`); TRADEWIND_CLI_FUZZ_SAMPLES raises it for a longer run.
+    static let commandSamples = ProcessInfo.processInfo.environment["TRADEWIND_CLI_FUZZ_SAMPLES"].flatMap(Int.init) ?? 10
+    static let sharedCommandSamples = max(1, commandSamples / 10)
+
     @Test func numericAndTimeArgumentsNeverTrapAndRefusalsNameTheValue() throws {
         let scratch = try temporaryDirectory("fuzz")
         defer { try? FileManager.default.removeItem(atPath: scratch) }
@@ -169,7 +175,7 @@ import TradewindWire
                     } catch {}
                 }
                 let shared = ["timeout", "sequence", "api"].contains(argument.key) // The same option group in every command.
-                for _ in 0..<(shared ? 4 : 40) {
+                for _ in 0..<(shared ? Self.sharedCommandSamples : Self.commandSamples) {
                     let value = Self.value(&random)
                     let text = kind == .endpoint ? "127.0.0.1:" + value : value
                     // `--option=VALUE` only where "=" stays its own character: a value opening with a
@@ -191,7 +197,7 @@ import TradewindWire
         }
         #expect(covered == Set(CommandInventory.ValueKind.allCases), "kinds fuzzed: \(covered)")
         #expect(failures == 0, "\(failures) cases failed (the first 20 are recorded above)")
-        #expect(pureCases > 100_000 && commandCases > 1000 && accepted > 100,
+        #expect(pureCases > 100_000 && commandCases > 10 * Self.commandSamples && accepted > Self.commandSamples,
                 "\(pureCases) parser cases, \(commandCases) command cases, \(accepted) accepted (seed \(Self.seed))")
     }
 
