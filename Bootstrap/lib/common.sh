@@ -10,6 +10,12 @@ TRADEWIND_APT_PACKAGES=(libsodium-dev liblmdb-dev pkg-config python3-venv iprout
 # so the flag is passed here; every release build and test uses the same flags, or
 # SwiftPM rebuilds from scratch (docs/PERFORMANCE.md, "Specialisation").
 TRADEWIND_RELEASE=(-c release -Xswiftc -cross-module-optimization)
+# Bootstrap/test also builds the tests in release mode, and some import the CLI with
+# @testable, which needs -enable-testing; it sets TRADEWIND_RELEASE_TESTING=1 so that
+# every release build of its run (chaos's, the newcomer's) uses the same flags.
+if [ -n "${TRADEWIND_RELEASE_TESTING:-}" ]; then
+  TRADEWIND_RELEASE+=(-Xswiftc -enable-testing)
+fi
 
 log() { printf '\033[1m==> %s\033[0m\n' "$*"; }
 # die MESSAGE: says what is wrong, runs the script's on_failure report (which the ERR
