@@ -71,8 +71,8 @@ let package = Package(
         ),
 
         // Executables.
-        .executableTarget(
-            name: "tradewind",
+        .target(
+            name: "TradewindCLI",
             dependencies: [
                 "TradewindWire", "TradewindCrypto", "TradewindStore", "TradewindChainStore", "TradewindLedger",
                 "TradewindPeer",
@@ -81,6 +81,7 @@ let package = Package(
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ]
         ),
+        .executableTarget(name: "tradewind", dependencies: ["TradewindCLI"]),
         .executableTarget(
             name: "TradewindBench",
             dependencies: [
@@ -138,7 +139,7 @@ let package = Package(
             name: "TradewindPeerTests",
             dependencies: [
                 "TradewindPeer", "TradewindGossip", "TradewindCrypto", "TradewindWire", "TradewindLedger",
-                "TradewindChainStore", "TradewindTestSupport", "tradewind",
+                "TradewindChainStore", "TradewindCLI", "TradewindTestSupport", "tradewind",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),

@@ -1,7 +1,7 @@
 import Testing
 import TradewindTestSupport
 import TradewindWire
-@testable import tradewind
+@testable import TradewindCLI
 
 /// The CLI parses amounts in two steps (the text when the option is read, its scale once
 /// the network's decimals are known); the library a shop links parses them in one

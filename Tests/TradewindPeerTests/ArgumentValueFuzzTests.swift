@@ -1,7 +1,7 @@
 import ArgumentParser
 import Foundation
 import Testing
-@testable import tradewind
+@testable import TradewindCLI
 import TradewindTestSupport
 import TradewindWire
 

@@ -1,7 +1,7 @@
 import ArgumentParser
 import Foundation
 import Testing
-@testable import tradewind
+@testable import TradewindCLI
 import TradewindCrypto
 import TradewindLedger
 @testable import TradewindPeer

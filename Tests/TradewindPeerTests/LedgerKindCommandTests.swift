@@ -1,6 +1,6 @@
 import Foundation
 import Testing
-@testable import tradewind
+@testable import TradewindCLI
 import TradewindTestSupport
 import TradewindWire
 

@@ -77,10 +77,10 @@ struct ErrorReport: Codable, Equatable {
 }
 
 extension Tradewind {
-    /// ArgumentParser's `main`, except that with --json a failure (also a parse or
+    /// The executable's entry point (Sources/tradewind/main.swift): ArgumentParser's `main`, except that with --json a failure (also a parse or
     /// validation error) is an `ErrorReport` on standard output. Help, version and
     /// exit codes are unchanged.
-    static func main() async {
+    public static func runFromCommandLine() async {
         let arguments = Array(CommandLine.arguments.dropFirst())
         do {
             var command = try await asyncParseAsRoot(arguments)

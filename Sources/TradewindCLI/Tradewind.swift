@@ -1,9 +1,9 @@
 import ArgumentParser
 import TradewindWire
 
-@main
-struct Tradewind: AsyncParsableCommand {
-    static let configuration = CommandConfiguration(
+/// The `tradewind` command: its subcommands and, in ErrorOutput.swift, its entry point.
+public struct Tradewind: AsyncParsableCommand {
+    public static let configuration = CommandConfiguration(
         commandName: "tradewind",
         abstract: "Tradewind: a permissioned payment mesh for cross-border e-commerce.",
         discussion: """
@@ -24,4 +24,6 @@ struct Tradewind: AsyncParsableCommand {
             BackupCommand.self, KeyCommand.self,
         ]
     )
+
+    public init() {}
 }
