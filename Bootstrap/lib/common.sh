@@ -89,6 +89,17 @@ running_height() {
   [[ "$json" =~ $pattern ]] || json_number height <<<"$json"
 }
 
+# process_alive PID: whether PID is a running process. A zombie (exited, not yet
+# reaped: a peer started with nohup is reparented to PID 1, and a container's PID 1
+# may never reap) answers `kill -0` but has stopped.
+process_alive() {
+  local state
+  kill -0 "$1" 2>/dev/null || return 1
+  # The state follows the command name, which is in parentheses and may hold spaces.
+  state=$(sed 's/.*) //; s/ .*//' "/proc/$1/stat" 2>/dev/null) || return 1
+  [ -n "$state" ] && [ "$state" != Z ] && [ "$state" != X ]
+}
+
 # ports_in_use FIRST COUNT: which of the ports FIRST … FIRST+COUNT-1 something
 # already listens on (TCP or UDP), one per line; nothing if `ss` is missing.
 ports_in_use() {

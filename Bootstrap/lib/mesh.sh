@@ -44,7 +44,7 @@ mesh_stop() {
   while read -r pid name; do
     if mesh_owns "$dir" "$pid" "$name"; then
       kill -TERM "$pid" 2>/dev/null || true
-    elif kill -0 "$pid" 2>/dev/null; then
+    elif process_alive "$pid"; then
       echo "pid $pid (peer $name in $dir/pids) is another process, not that peer: left alone" >&2
     fi
   done <"$dir/pids"
@@ -114,7 +114,7 @@ mesh_wait_height() {
       height=$(mesh_height "$dir/$name")
       if [ -n "$height" ] && [ "$height" -ge "$target" ]; then break; fi
       pid=$(mesh_pid "$dir" "$name")
-      if [ -n "$pid" ] && ! kill -0 "$pid" 2>/dev/null; then
+      if [ -n "$pid" ] && ! process_alive "$pid"; then
         { echo "peer $name (pid $pid) exited while the mesh waited for height $target"
           mesh_log_tail "$dir" "$name"; } >&2
         return 1
@@ -144,7 +144,7 @@ mesh_report() {
     height=$(mesh_height "$dir/$name")
     if [ -n "$height" ]; then
       printf '  %-12s pid %-7s height %s\n' "$name" "$pid" "$height"
-    elif kill -0 "$pid" 2>/dev/null; then
+    elif process_alive "$pid"; then
       printf '  %-12s pid %-7s running, API not answering\n' "$name" "$pid"
     else
       printf '  %-12s pid %-7s exited\n' "$name" "$pid"
