@@ -57,10 +57,14 @@ let package = Package(
             ]
         ),
         .target(
+            name: "TradewindPeerCore",
+            dependencies: ["TradewindConsensus", "TradewindGossip", "TradewindLedger", "TradewindCrypto", "TradewindWire"]
+        ),
+        .target(
             name: "TradewindPeer",
             dependencies: [
                 "TradewindTransport", "TradewindGossip", "TradewindNoise", "TradewindCrypto", "TradewindWire",
-                "TradewindConsensus", "TradewindLedger", "TradewindStore", "TradewindChainStore",
+                "TradewindConsensus", "TradewindLedger", "TradewindStore", "TradewindChainStore", "TradewindPeerCore",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
@@ -127,6 +131,13 @@ let package = Package(
         .testTarget(
             name: "TradewindGossipTests",
             dependencies: ["TradewindGossip", "TradewindSimulation", "TradewindWire"]
+        ),
+        .testTarget(
+            name: "TradewindPeerCoreTests",
+            dependencies: [
+                "TradewindPeerCore", "TradewindConsensus", "TradewindGossip", "TradewindLedger", "TradewindCrypto",
+                "TradewindWire", "TradewindSimulation",
+            ]
         ),
         .testTarget(
             name: "TradewindConsensusTests",

@@ -6,15 +6,29 @@ import TradewindWire
 /// not received. A pure value, generic over payloads: the application supplies the
 /// hooks that name and validate them.
 ///
-/// A member relays only what it would accept itself. Only what can never be valid
-/// counts against the sender (who is cut off past a threshold); stale or early
-/// messages are dropped without blame.
+/// A member relays only what it would accept itself. A pushed message it has not
+/// seen comes back as a `validate` action; the owner checks it (perhaps later, once
+/// a signature is verified on another core) and settles it with a verdict: an
+/// accepted message is relayed, a rejected one (never valid) counts against the
+/// sender, who is cut off past a threshold, and an ignored one (stale or early) is
+/// dropped without blame and without entering the seen-cache, so it can come again.
+/// What a disseminated message is about.
+public enum GossipTopic: UInt8, Hashable, Sendable, CaseIterable {
+    case transactions = 0
+    case consensus = 1
+    case blocks = 2
+}
+
+/// Dissemination's messages: a full payload, or ids announced or asked for.
+public enum DisseminationMessage: Sendable {
+    case push(GossipTopic, payload: [UInt8])
+    case ihave(GossipTopic, ids: [Bytes32])
+    case iwant(GossipTopic, ids: [Bytes32])
+}
+
 public struct Dissemination<ID: Hashable & Comparable & Sendable, Random: RandomNumberGenerator> {
-    public enum Topic: UInt8, Hashable, Sendable, CaseIterable {
-        case transactions = 0
-        case consensus = 1
-        case blocks = 2
-    }
+    public typealias Topic = GossipTopic
+    public typealias Message = DisseminationMessage
 
     public enum Verdict: Sendable {
         /// Valid: deliver and relay.
@@ -28,31 +42,23 @@ public struct Dissemination<ID: Hashable & Comparable & Sendable, Random: Random
     public struct Hooks: Sendable {
         /// The message id (for example a transaction id).
         public var id: @Sendable (Topic, [UInt8]) -> Bytes32
-        public var validate: @Sendable (Topic, [UInt8]) -> Verdict
 
-        public init(id: @escaping @Sendable (Topic, [UInt8]) -> Bytes32,
-                    validate: @escaping @Sendable (Topic, [UInt8]) -> Verdict) {
+        public init(id: @escaping @Sendable (Topic, [UInt8]) -> Bytes32) {
             self.id = id
-            self.validate = validate
         }
-    }
-
-    public enum Message: Sendable {
-        case push(Topic, payload: [UInt8])
-        case ihave(Topic, ids: [Bytes32])
-        case iwant(Topic, ids: [Bytes32])
     }
 
     public enum Action {
         case send(Message, to: ID)
-        case deliver(Topic, payload: [UInt8], id: Bytes32, from: ID?)
+        /// A message not seen before: check it, then `settle` it with a verdict.
+        case validate(Topic, payload: [UInt8], id: Bytes32, from: ID)
         /// The member sent too many never-valid messages: stop talking to it.
         case disconnect(ID)
     }
 
     public struct Configuration: Sendable {
         public var eagerFanout = 3
-        public var lazyFanout = 6
+        public var lazyFanout = 4
         public var digestInterval: UInt64 = 100_000_000
         /// Wait this long for a pulled message before asking another member.
         public var pullTimeout: UInt64 = 300_000_000
@@ -61,12 +67,15 @@ public struct Dissemination<ID: Hashable & Comparable & Sendable, Random: Random
         public var maxCachedBytes = 32 << 20
         public var maxIDsPerDigest = 32
         /// Anti-entropy: every `historyInterval`, ids seen in the last `historyWindow`
-        /// are announced to `lazyFanout` random members, so whoever missed both the
-        /// push and the first digests still hears of the message.
+        /// are announced to `historyFanout` random members not known to hold them, so
+        /// whoever missed both the push and the first digests still hears of the message.
         public var historyInterval: UInt64 = 500_000_000
-        public var historyWindow: UInt64 = 3_000_000_000
+        public var historyWindow: UInt64 = 2_000_000_000
+        public var historyFanout = 2
         /// Never-valid messages a member may send before it is cut off.
         public var rejectThreshold = 5
+        /// Pushed messages awaiting the owner's verdict at most (more are dropped unseen).
+        public var maxPending = 4096
         /// Messages per second per member, with a burst.
         public var ratePerSecond = 2_000.0
         public var rateBurst = 4_000.0
@@ -78,6 +87,12 @@ public struct Dissemination<ID: Hashable & Comparable & Sendable, Random: Random
         var at: UInt64
         /// Members known to have it (they pushed it or announced it).
         var holders: Set<ID>
+    }
+
+    /// A pushed message handed out for validation, not yet settled.
+    struct Pending {
+        var holders: Set<ID>
+        var at: UInt64
     }
 
     struct Pull {
@@ -97,6 +112,7 @@ public struct Dissemination<ID: Hashable & Comparable & Sendable, Random: Random
     private var cachedBytes = 0
     private var pendingDigests: [ID: [Topic: [Bytes32]]] = [:]
     private var pulls: [Bytes32: Pull] = [:]
+    private var pending: [Bytes32: Pending] = [:]
     private var rejections: [ID: Int] = [:]
     public private(set) var disconnected = Set<ID>()
     private var buckets: [ID: (tokens: Double, at: UInt64)] = [:]
@@ -126,13 +142,56 @@ public struct Dissemination<ID: Hashable & Comparable & Sendable, Random: Random
 
     public func hasSeen(_ id: Bytes32) -> Bool { seen[id] != nil }
 
-    /// Publishes a message that originates here.
+    /// Messages handed out for validation and not settled yet.
+    public var pendingCount: Int { pending.count }
+
+    /// Publishes a message that originates here (the owner checked it already).
     public mutating func publish(_ topic: Topic, payload: [UInt8], now: UInt64) -> [Action] {
         let id = hooks.id(topic, payload)
         guard seen[id] == nil else { return [] }
-        guard case .accept = hooks.validate(topic, payload) else { return [] }
         var actions: [Action] = []
+        pending[id] = nil
         accept(topic, payload: payload, id: id, from: nil, now: now, into: &actions)
+        return actions
+    }
+
+    /// Pushes a message this member published before to a fresh fan-out, whether or
+    /// not it was seen: for a message that others ignored as early and may take now.
+    public mutating func republish(_ topic: Topic, payload: [UInt8], now: UInt64) -> [Action] {
+        let id = hooks.id(topic, payload)
+        if seen[id] == nil { return publish(topic, payload: payload, now: now) }
+        seen[id]?.at = now
+        var actions: [Action] = []
+        for peer in peers.shuffled(using: &random).prefix(configuration.eagerFanout) {
+            actions.append(.send(.push(topic, payload: payload), to: peer))
+        }
+        return actions
+    }
+
+    /// The owner's verdict on a message handed out by a `validate` action.
+    public mutating func settle(_ topic: Topic, payload: [UInt8], id: Bytes32, verdict: Verdict, now: UInt64) -> [Action] {
+        guard let entry = pending.removeValue(forKey: id), seen[id] == nil else { return [] }
+        var actions: [Action] = []
+        switch verdict {
+        case .accept:
+            pulls[id] = nil
+            accept(topic, payload: payload, id: id, from: entry.holders.min(), holders: entry.holders, now: now,
+                   into: &actions)
+        case .ignore:
+            ignoredMessages += 1
+            pulls[id] = nil
+        case .reject:
+            rejectedMessages += 1
+            pulls[id] = nil
+            for sender in entry.holders.sorted() {
+                rejections[sender, default: 0] += 1
+                if rejections[sender, default: 0] >= configuration.rejectThreshold, !disconnected.contains(sender) {
+                    disconnected.insert(sender)
+                    peers.removeAll { $0 == sender }
+                    actions.append(.disconnect(sender))
+                }
+            }
+        }
         return actions
     }
 
@@ -151,21 +210,18 @@ public struct Dissemination<ID: Hashable & Comparable & Sendable, Random: Random
                 seen[id]?.holders.insert(sender)
                 return []
             }
-            switch hooks.validate(topic, payload) {
-            case .accept:
-                pulls[id] = nil
-                accept(topic, payload: payload, id: id, from: sender, now: now, into: &actions)
-            case .ignore:
-                ignoredMessages += 1
-            case .reject:
-                rejectedMessages += 1
-                rejections[sender, default: 0] += 1
-                if rejections[sender, default: 0] >= configuration.rejectThreshold {
-                    disconnected.insert(sender)
-                    peers.removeAll { $0 == sender }
-                    actions.append(.disconnect(sender))
-                }
+            if pending[id] != nil {
+                // Already being validated: one check per message, whoever else sends it.
+                duplicates += 1
+                pending[id]?.holders.insert(sender)
+                return []
             }
+            guard pending.count < configuration.maxPending else {
+                ignoredMessages += 1
+                return []
+            }
+            pending[id] = Pending(holders: [sender], at: now)
+            actions.append(.validate(topic, payload: payload, id: id, from: sender))
         case let .ihave(topic, ids):
             var wanted: [Bytes32] = []
             for id in ids.prefix(configuration.maxIDsPerDigest) {
@@ -173,6 +229,7 @@ public struct Dissemination<ID: Hashable & Comparable & Sendable, Random: Random
                     seen[id]?.holders.insert(sender)
                     continue
                 }
+                if pending[id] != nil { continue }
                 if var pull = pulls[id] {
                     if !pull.announcers.contains(sender) { pull.announcers.append(sender) }
                     pulls[id] = pull
@@ -200,7 +257,7 @@ public struct Dissemination<ID: Hashable & Comparable & Sendable, Random: Random
             let window = configuration.historyWindow
             recent.removeAll { now - $0.at > window }
             if !recent.isEmpty {
-                for peer in peers.shuffled(using: &random).prefix(configuration.lazyFanout) {
+                for peer in peers.shuffled(using: &random).prefix(configuration.historyFanout) {
                     for entry in recent where !(seen[entry.id]?.holders.contains(peer) ?? false) {
                         pendingDigests[peer, default: [:]][entry.topic, default: []].append(entry.id)
                     }
@@ -230,6 +287,8 @@ public struct Dissemination<ID: Hashable & Comparable & Sendable, Random: Random
             actions.append(.send(.iwant(pull.topic, ids: [id]), to: next))
         }
         seen = seen.filter { now - $0.value.at < configuration.seenLifetime }
+        // A verdict that never came (the owner dropped the message): forget it, so it can come again.
+        pending = pending.filter { now - $0.value.at < configuration.cacheLifetime }
         for (id, entry) in cache where now - entry.at >= configuration.cacheLifetime {
             cache[id] = nil
             cachedBytes -= entry.payload.count
@@ -239,12 +298,11 @@ public struct Dissemination<ID: Hashable & Comparable & Sendable, Random: Random
 
     // MARK: Internals
 
-    private mutating func accept(_ topic: Topic, payload: [UInt8], id: Bytes32, from sender: ID?, now: UInt64,
-                                 into actions: inout [Action]) {
-        seen[id] = Seen(at: now, holders: sender.map { [$0] } ?? [])
+    private mutating func accept(_ topic: Topic, payload: [UInt8], id: Bytes32, from sender: ID?, holders: Set<ID> = [],
+                                 now: UInt64, into actions: inout [Action]) {
+        seen[id] = Seen(at: now, holders: holders.union(sender.map { [$0] } ?? []))
         recent.append((id, topic, now))
         delivered += 1
-        actions.append(.deliver(topic, payload: payload, id: id, from: sender))
         if cachedBytes + payload.count <= configuration.maxCachedBytes {
             cache[id] = (topic, payload, now)
             cachedBytes += payload.count

@@ -5,8 +5,8 @@ import TradewindWire
 public enum GossipEnvelope: Sendable {
     public typealias Update = MemberUpdate<Address, PeerEndpoint>
     public typealias MembershipMsg = MembershipMessage<Address, PeerEndpoint>
-    public typealias DisseminationMsg = Dissemination<Address, SystemRandomNumberGenerator>.Message
-    public typealias PartsMsg = PartTransfer<Address, SystemRandomNumberGenerator>.Message
+    public typealias DisseminationMsg = DisseminationMessage
+    public typealias PartsMsg = PartMessage
 
     public static let version: UInt8 = 1
     public static let maxUpdates = 256
@@ -61,9 +61,9 @@ extension GossipEnvelope: WireCodable {
         try reader.readArray(maxCount: maxIDs) { (r: inout WireReader) throws(WireError) in try r.read(Bytes32.self) }
     }
 
-    private static func readTopic(_ reader: inout WireReader) throws(WireError) -> Dissemination<Address, SystemRandomNumberGenerator>.Topic {
+    private static func readTopic(_ reader: inout WireReader) throws(WireError) -> GossipTopic {
         let raw = try reader.readUInt8()
-        guard let topic = Dissemination<Address, SystemRandomNumberGenerator>.Topic(rawValue: raw) else {
+        guard let topic = GossipTopic(rawValue: raw) else {
             throw .unknownTag(type: "Topic", tag: UInt64(raw))
         }
         return topic

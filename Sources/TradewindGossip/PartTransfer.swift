@@ -5,7 +5,16 @@ import TradewindWire
 /// each part fits one datagram and carries a Merkle proof against the object's
 /// root, so it is checked on arrival; a member asks for the parts it lacks from
 /// members that announced the object, and keeps asking until it has them all.
+/// A completed object is not announced onwards until its owner has checked it
+/// and calls `relay`: a member spreads only what it would accept itself.
 /// A pure value, driven by messages and ticks.
+/// Part transfer's messages: an object announced, parts asked for, a part with its proof.
+public enum PartMessage: Sendable {
+    case announce(root: Bytes32, count: UInt32, size: UInt32, tag: UInt64)
+    case request(root: Bytes32, indexes: [UInt32])
+    case part(root: Bytes32, count: UInt32, index: UInt32, bytes: [UInt8], proof: [Bytes32])
+}
+
 public struct PartTransfer<ID: Hashable & Comparable & Sendable, Random: RandomNumberGenerator> {
     public struct Configuration: Sendable {
         /// Bytes of object per part (a part with its proof must fit one datagram).
@@ -14,24 +23,23 @@ public struct PartTransfer<ID: Hashable & Comparable & Sendable, Random: RandomN
         /// Parts requested from one member at a time.
         public var window = 32
         public var requestTimeout: UInt64 = 250_000_000
-        /// How long a complete object keeps being announced, and to how many members per tick.
+        /// How long a relayed object keeps being announced, how often, and to how many
+        /// members each time.
         public var announceFor: UInt64 = 10_000_000_000
+        public var announceInterval: UInt64 = 1_000_000_000
         public var announceFanout = 2
         public var keepComplete: UInt64 = 60_000_000_000
 
         public init() {}
     }
 
-    public enum Message: Sendable {
-        case announce(root: Bytes32, count: UInt32, size: UInt32, tag: UInt64)
-        case request(root: Bytes32, indexes: [UInt32])
-        case part(root: Bytes32, count: UInt32, index: UInt32, bytes: [UInt8], proof: [Bytes32])
-    }
+    public typealias Message = PartMessage
 
     public enum Action {
         case send(Message, to: ID)
-        /// A complete, verified object.
-        case complete(root: Bytes32, tag: UInt64, object: [UInt8])
+        /// A complete object whose parts all verified against its root; `from` is the
+        /// member that first announced it. Check it, then `relay` it to spread it.
+        case complete(root: Bytes32, tag: UInt64, object: [UInt8], from: ID)
     }
 
     struct Assembly {
@@ -48,9 +56,11 @@ public struct PartTransfer<ID: Hashable & Comparable & Sendable, Random: RandomN
         let tag: UInt64
         let parts: [[UInt8]]
         let tree: MerkleTree
-        let completedAt: UInt64
-        /// False for directed replies, which are served on request but not spread.
+        var completedAt: UInt64
+        /// False for directed replies and for objects not yet relayed: served on
+        /// request, not announced.
         var announced = true
+        var lastAnnouncedAt: UInt64 = 0
     }
 
     public let configuration: Configuration
@@ -82,21 +92,34 @@ public struct PartTransfer<ID: Hashable & Comparable & Sendable, Random: RandomN
         var actions: [Action] = []
         if let recipients {
             // A directed reply: served on request, not spread further from here.
-            complete[tree.root] = Complete(tag: tag, parts: parts, tree: tree, completedAt: now, announced: false)
-            for recipient in recipients { actions.append(.send(announcement(tree.root), to: recipient)) }
+            let entry = Complete(tag: tag, parts: parts, tree: tree, completedAt: now, announced: false)
+            complete[tree.root] = entry
+            for recipient in recipients { actions.append(.send(announcement(tree.root, of: entry), to: recipient)) }
         } else {
-            complete[tree.root] = Complete(tag: tag, parts: parts, tree: tree, completedAt: now)
+            let entry = Complete(tag: tag, parts: parts, tree: tree, completedAt: now, lastAnnouncedAt: now)
+            complete[tree.root] = entry
             for peer in peers.shuffled(using: &random).prefix(configuration.announceFanout * 2) {
-                actions.append(.send(announcement(tree.root), to: peer))
+                actions.append(.send(announcement(tree.root, of: entry), to: peer))
             }
         }
         return (tree.root, actions)
     }
 
-    private func announcement(_ root: Bytes32) -> Message {
-        let entry = complete[root]!
-        return .announce(root: root, count: UInt32(entry.parts.count), size: UInt32(entry.parts.reduce(0) { $0 + $1.count }),
-                         tag: entry.tag)
+    private func announcement(_ root: Bytes32, of entry: Complete) -> Message {
+        .announce(root: root, count: UInt32(entry.parts.count), size: UInt32(entry.parts.reduce(0) { $0 + $1.count }),
+                  tag: entry.tag)
+    }
+
+    /// Starts announcing a completed object the owner has checked and accepts.
+    public mutating func relay(_ root: Bytes32, now: UInt64) -> [Action] {
+        guard var entry = complete[root], !entry.announced else { return [] }
+        entry.announced = true
+        entry.completedAt = now
+        entry.lastAnnouncedAt = now
+        complete[root] = entry
+        return peers.shuffled(using: &random).prefix(configuration.announceFanout * 2).map {
+            .send(announcement(root, of: entry), to: $0)
+        }
     }
 
     public mutating func receive(_ message: Message, from sender: ID, now: UInt64) -> [Action] {
@@ -108,8 +131,8 @@ public struct PartTransfer<ID: Hashable & Comparable & Sendable, Random: RandomN
                   Int(count) == max(1, (Int(size) + configuration.partSize - 1) / configuration.partSize) else { return [] }
             if assemblies[root] == nil {
                 assemblies[root] = Assembly(count: Int(count), size: Int(size), tag: tag, holders: [sender])
-            } else if !assemblies[root]!.holders.contains(sender) {
-                assemblies[root]!.holders.append(sender)
+            } else if assemblies[root]?.holders.contains(sender) == false {
+                assemblies[root]?.holders.append(sender)
             }
             requestMissing(root, now: now, into: &actions)
         case let .request(root, indexes):
@@ -151,10 +174,13 @@ public struct PartTransfer<ID: Hashable & Comparable & Sendable, Random: RandomN
             assemblies[root] = assembly
             requestMissing(root, now: now, into: &actions)
         }
-        for (root, entry) in complete {
+        for root in complete.keys.sorted() {
+            guard let entry = complete[root] else { continue }
             if entry.announced && now - entry.completedAt < configuration.announceFor {
+                guard now - entry.lastAnnouncedAt >= configuration.announceInterval else { continue }
+                complete[root]?.lastAnnouncedAt = now
                 for peer in peers.shuffled(using: &random).prefix(configuration.announceFanout) {
-                    actions.append(.send(announcement(root), to: peer))
+                    actions.append(.send(announcement(root, of: entry), to: peer))
                 }
             } else if now - entry.completedAt >= configuration.keepComplete {
                 complete[root] = nil
@@ -195,13 +221,12 @@ public struct PartTransfer<ID: Hashable & Comparable & Sendable, Random: RandomN
 
     private mutating func finish(_ root: Bytes32, now: UInt64, into actions: inout [Action]) {
         guard let assembly = assemblies.removeValue(forKey: root) else { return }
-        let parts = (0..<assembly.count).map { assembly.parts[$0]! }
+        let parts = (0..<assembly.count).compactMap { assembly.parts[$0] }
+        guard parts.count == assembly.count else { return }
         let tree = MerkleTree(leaves: parts)
-        complete[root] = Complete(tag: assembly.tag, parts: parts, tree: tree, completedAt: now)
-        actions.append(.complete(root: root, tag: assembly.tag, object: parts.flatMap { $0 }))
-        for peer in peers.shuffled(using: &random).prefix(configuration.announceFanout) {
-            actions.append(.send(announcement(root), to: peer))
-        }
+        complete[root] = Complete(tag: assembly.tag, parts: parts, tree: tree, completedAt: now, announced: false)
+        guard let announcer = assembly.holders.first else { return }
+        actions.append(.complete(root: root, tag: assembly.tag, object: parts.flatMap { $0 }, from: announcer))
     }
 }
 

@@ -55,6 +55,7 @@ extension TransportCore {
             flushQueue(&peer, now: now, into: &actions)
         }
         peer.endpoint = source
+        peer.endpointConfirmed = true
         peer.lastReceived = now
         switch Datagram.Inner(rawValue: first) {
         case .keepalive?:

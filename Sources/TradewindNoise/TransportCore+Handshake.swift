@@ -141,6 +141,7 @@ extension TransportCore {
         }
         peer.lastTimestamp = timestamp
         peer.endpoint = source
+        peer.endpointConfirmed = true
         let localIndex = newIndex()
         if let stale = peer.next { indexes[stale.localIndex] = nil }
         peer.next = Session(
@@ -186,6 +187,7 @@ extension TransportCore {
         indexes[receiverIndex] = .session(peerKey)
         peer.handshake = nil
         peer.endpoint = source
+        peer.endpointConfirmed = true
         peer.lastReceived = now
         counters.handshakesCompleted += 1
         var actions: [Action] = [.established(peer: peerKey, endpoint: source)]

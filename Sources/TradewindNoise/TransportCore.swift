@@ -51,6 +51,9 @@ public struct TransportCore<Endpoint: Hashable & Sendable, Random: RandomNumberG
         let staticKey: X25519.PublicKey
         let mac1Key: SecureBytes
         var endpoint: Endpoint?
+        /// The endpoint came from an authenticated datagram (not from configuration or
+        /// gossip): the peer is where it last sent from, and hearsay does not move it.
+        var endpointConfirmed = false
         var handshake: PendingHandshake?
         var current: Session?
         var previous: Session?
@@ -155,6 +158,17 @@ public struct TransportCore<Endpoint: Hashable & Sendable, Random: RandomNumberG
         return Peer(
             identity: identity, staticKey: staticKey,
             mac1Key: Datagram.mac1Key(networkKey: networkKey, receiverStatic: staticKey), endpoint: endpoint)
+    }
+
+    /// Makes `identity` reachable at `endpoint` as a member advertises it (gossip),
+    /// unless an authenticated datagram already showed where it is: like WireGuard's
+    /// roaming, the latest authenticated source wins over what others say.
+    public mutating func learn(_ identity: Ed25519.PublicKey, endpoint: Endpoint) throws(CryptoError) {
+        if let known = peers[identity] {
+            if !known.endpointConfirmed { peers[identity]?.endpoint = endpoint }
+            return
+        }
+        peers[identity] = try makePeer(identity, endpoint: endpoint)
     }
 
     public func endpoint(of peer: Ed25519.PublicKey) -> Endpoint? { peers[peer]?.endpoint }

@@ -243,7 +243,7 @@ public struct LocalAPI: Sendable {
         guard let status = await node.status(), let metrics = await node.metrics() else {
             return failure(.serviceUnavailable, "the peer is shutting down")
         }
-        let counters = await node.gossip.transport.counters()
+        let counters = await node.transport.counters()
         gauge("height", help: "committed height").set(Double(status.height))
         gauge("round", help: "consensus round at the current height").set(Double(status.round))
         gauge("mempool_transactions", help: "transactions waiting").set(Double(status.mempool))
@@ -255,9 +255,9 @@ public struct LocalAPI: Sendable {
         gauge("invalid_consensus_messages", help: "consensus messages dropped as invalid")
             .set(Double(metrics.invalidMessages))
         gauge("consensus_messages_as_parts", help: "consensus messages sent as part transfers (too large for one message)")
-            .set(Double(metrics.largeMessages))
+            .set(Double(metrics.counters.largeMessages))
         gauge("consensus_messages_oversize", help: "consensus messages dropped as too large even for parts")
-            .set(Double(metrics.oversizeDrops))
+            .set(Double(metrics.counters.oversizeDrops))
         gauge("datagrams_received", help: "datagrams received").set(Double(counters.datagramsReceived))
         gauge("datagrams_sent", help: "datagrams sent").set(Double(counters.datagramsSent))
         for reason in TransportCounters.DropReason.allCases {

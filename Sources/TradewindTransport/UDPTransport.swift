@@ -119,6 +119,13 @@ public final class UDPTransport: Sendable {
         try handler.value.addPeer(peer, endpoint: endpoint)
     }
 
+    /// For code on the event loop: `peer` advertises `endpoint` (gossip); used unless
+    /// the peer was already heard from elsewhere (`TransportCore.learn`).
+    public func learnOnEventLoop(_ peer: Ed25519.PublicKey, at endpoint: SocketAddress) throws {
+        channel.eventLoop.preconditionInEventLoop()
+        try handler.value.core.learn(peer, endpoint: endpoint)
+    }
+
     public func counters() async -> TransportCounters {
         let handler = self.handler
         return (try? await channel.eventLoop.submit { handler.value.core.counters }.get()) ?? TransportCounters()

@@ -22,16 +22,17 @@ struct GossipNode: SimulatedNode {
     var objects: [Bytes32: (object: [UInt8], at: UInt64)] = [:]
     var disconnects: [Int] = []
 
-    static let hooks = SimDissemination.Hooks(
-        id: { _, payload in Bytes32(payload.prefix(32)) ?? .zero },
-        validate: { _, payload in
-            guard payload.count >= 33 else { return .reject }
-            switch payload[32] {
-            case 0xff: return .reject
-            case 0xee: return .ignore
-            default: return .accept
-            }
-        })
+    static let hooks = SimDissemination.Hooks(id: { _, payload in Bytes32(payload.prefix(32)) ?? .zero })
+
+    /// The test's validity rule: byte 32 marks never-valid (0xff) and stale (0xee) messages.
+    static func verdict(_ payload: [UInt8]) -> SimDissemination.Verdict {
+        guard payload.count >= 33 else { return .reject }
+        switch payload[32] {
+        case 0xff: return .reject
+        case 0xee: return .ignore
+        default: return .accept
+        }
+    }
 
     init(id: Int, seeds: [Int: Int], seed: UInt64) {
         membership = SimMembership(id: id, address: id, role: .participant, seeds: seeds,
@@ -45,7 +46,9 @@ struct GossipNode: SimulatedNode {
         for action in actions {
             switch action {
             case let .send(message, to): out.append((to, .parts(message)))
-            case let .complete(root, _, object): objects[root] = (object, now)
+            case let .complete(root, _, object, _):
+                objects[root] = (object, now)
+                out += handle(parts.relay(root, now: now), now: now)
             }
         }
         return out
@@ -56,7 +59,10 @@ struct GossipNode: SimulatedNode {
         for action in actions {
             switch action {
             case let .send(message, to): out.append((to, .dissemination(message)))
-            case let .deliver(_, _, id, _): received[id] = received[id] ?? now
+            case let .validate(topic, payload, id, _):
+                let verdict = Self.verdict(payload)
+                if case .accept = verdict { received[id] = received[id] ?? now }
+                out += handle(dissemination.settle(topic, payload: payload, id: id, verdict: verdict, now: now), now: now)
             case let .disconnect(peer): disconnects.append(peer)
             }
         }
@@ -64,7 +70,8 @@ struct GossipNode: SimulatedNode {
     }
 
     mutating func publish(_ payload: [UInt8], now: UInt64) -> [(to: Int, message: Message)] {
-        handle(dissemination.publish(.transactions, payload: payload, now: now), now: now)
+        received[Self.hooks.id(.transactions, payload)] = now
+        return handle(dissemination.publish(.transactions, payload: payload, now: now), now: now)
     }
 
     mutating func receive(_ message: Message, from sender: Int, now: UInt64) -> [(to: Int, message: Message)] {

@@ -1,5 +1,5 @@
 import Testing
-import TradewindPeer
+import TradewindPeerCore
 import TradewindWire
 
 /// Catch-up keeps many blocks in flight across members instead of one per round trip.

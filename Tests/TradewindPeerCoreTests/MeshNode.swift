@@ -1,0 +1,172 @@
+import TradewindConsensus
+import TradewindCrypto
+import TradewindGossip
+import TradewindLedger
+import TradewindPeerCore
+import TradewindSimulation
+import TradewindWire
+
+/// The keys, addresses and genesis of a simulated network.
+struct MeshRoster: Sendable {
+    static let genesisTime: UInt64 = 1_790_000_000_000
+    static let usd = AssetCode("USD")!
+
+    let authorityKeys: [Ed25519.PrivateKey]
+    let participantKeys: [Ed25519.PrivateKey]
+    let ledger: Ledger
+
+    static func key(_ label: String) -> Ed25519.PrivateKey {
+        // Deterministic keys: the seed is the hash of the label.
+        try! Ed25519.PrivateKey(seed: Blake2b.hash256(Array(label.utf8)))
+    }
+
+    init(authorities: Int, participants: Int) {
+        authorityKeys = (0..<authorities).map { Self.key("authority-\($0)") }
+        participantKeys = (0..<participants).map { Self.key("participant-\($0)") }
+        let issuer = Self.key("issuer").publicKey.address
+        let genesis = Genesis(
+            chainName: "mesh", genesisTime: Self.genesisTime, authorities: authorityKeys.map(\.publicKey.address),
+            assets: [.init(code: Self.usd, decimals: 2, issuer: issuer)],
+            balances: participantKeys.map { .init(account: $0.publicKey.address, asset: Self.usd, amount: 1_000_000_000) })
+        ledger = try! Ledger(genesis: genesis)
+    }
+
+    var keys: [Ed25519.PrivateKey] { authorityKeys + participantKeys }
+    var addresses: [Address] { keys.map(\.publicKey.address) }
+
+    /// A placeholder endpoint per peer: the simulated network routes by identity.
+    func endpoint(_ index: Int) -> PeerEndpoint {
+        PeerEndpoint(ip: [10, 0, UInt8(index / 256), UInt8(index % 256)], port: 7000)!
+    }
+}
+
+/// Committed chain and state in memory, with LMDB's contract: a commit applies the
+/// block, its certificate and the state writes at once.
+struct MemoryStorage: PeerStorage {
+    var state = MemoryState()
+    var blocks: [UInt64: (block: Block, certificate: CommitCertificate)] = [:]
+    var signed: ConsensusEngine.Core.SignedState?
+
+    func read<T>(_ body: (MemoryState) -> T) -> T { body(state) }
+    mutating func persist(_ signed: ConsensusEngine.Core.SignedState) { self.signed = signed }
+    mutating func commit(_ block: Block, certificate: CommitCertificate, execution: Ledger.Execution) {
+        state.apply(execution.writes)
+        blocks[block.header.height] = (block, certificate)
+    }
+    func committedBlock(at height: UInt64) -> (block: Block, certificate: CommitCertificate)? { blocks[height] }
+}
+
+/// A whole peer in the simulator: `PeerCore` over memory, the network carrying the
+/// encoded envelopes it sends. Counts the bytes it uploads.
+struct MeshNode: SimulatedNode {
+    typealias ID = Address
+    typealias Message = [UInt8]
+    typealias Core = PeerCore<SeededRandom>
+
+    var core: Core
+    var storage = MemoryStorage()
+    let network: Bytes32
+    /// Bytes of envelopes this peer sent, in all and by kind.
+    var uploaded = 0
+    var uploadedByKind: [String: Int] = [:]
+    var commits: [(height: UInt64, blockID: Bytes32, size: Int)] = []
+    var failures: [String] = []
+    /// The simulated time of the input being handled.
+    var clock: UInt64 = 0
+
+    static func time(_ simulated: UInt64) -> PeerTime {
+        PeerTime(wallNanoseconds: MeshRoster.genesisTime * 1_000_000 + simulated, monotonicNanoseconds: simulated)
+    }
+
+    init(index: Int, roster: MeshRoster, seeds: [Int], seed: UInt64, configuration: Core.Configuration = .init()) {
+        let key = roster.keys[index]
+        let genesis = roster.ledger.genesisState()
+        storage.state.apply(genesis.writes)
+        let head = ConsensusEngine.Head(height: 0, blockID: .zero, stateRoot: genesis.root, time: MeshRoster.genesisTime,
+                                        certificate: nil)
+        let chain = try! StateOverlay(base: storage.state).record(.chain, as: ChainState.self)!
+        let engine = ConsensusEngine(ledger: roster.ledger, key: key, me: key.publicKey.address, head: head, chain: chain,
+                                     lastSigned: nil, now: Self.time(0).wallNanoseconds)
+        let seedEndpoints = Dictionary(uniqueKeysWithValues: seeds.filter { $0 != index }.map {
+            (roster.addresses[$0], roster.endpoint($0))
+        })
+        network = roster.ledger.networkID
+        core = Core(engine: engine, endpoint: roster.endpoint(index),
+                    role: index < roster.authorityKeys.count ? .authority : .participant, seeds: seedEndpoints,
+                    now: Self.time(0), configuration: configuration,
+                    random: { stream in SeededRandom(seed: seed &* 1_000_003 &+ UInt64(index) &* 31 &+ UInt64(stream)) })
+    }
+
+    mutating func receive(_ message: [UInt8], from sender: Address, now: UInt64) -> [(to: Address, message: [UInt8])] {
+        clock = now
+        return step { core, storage throws(PeerStorageError) in try core.receive(message, from: sender, now: Self.time(now), storage: &storage) }
+    }
+
+    mutating func tick(now: UInt64) -> [(to: Address, message: [UInt8])] {
+        clock = now
+        return step { core, storage throws(PeerStorageError) in try core.tick(now: Self.time(now), storage: &storage) }
+    }
+
+    mutating func submit(_ transaction: Transaction, now: UInt64) -> (ConsensusEngine.Submission?, [(to: Address, message: [UInt8])]) {
+        clock = now
+        var submission: ConsensusEngine.Submission?
+        let checked = Core.CheckedTransaction(identified: IdentifiedTransaction(transaction),
+                                              signatureValid: transaction.hasValidSignature(network: network))
+        let out = step { core, storage throws(PeerStorageError) in
+            let (submissions, outputs) = try core.submit([checked], now: Self.time(now), storage: &storage)
+            submission = submissions.first
+            return outputs
+        }
+        return (submission, out)
+    }
+
+    /// Runs one input through the core and carries out its outputs as the peer's
+    /// shell does: sends leave, signatures are checked (here, at once), commits recorded.
+    mutating func step(_ body: (inout Core, inout MemoryStorage) throws(PeerStorageError) -> [Core.Output])
+        -> [(to: Address, message: [UInt8])] {
+        var pending: [Core.Output]
+        do { pending = try body(&core, &storage) } catch {
+            failures.append("\(error)")
+            return []
+        }
+        var sends: [(to: Address, message: [UInt8])] = []
+        var index = 0
+        while index < pending.count {
+            switch pending[index] {
+            case let .send(envelope, to):
+                let bytes = envelope.wireEncoded
+                uploaded += bytes.count
+                uploadedByKind[Self.kind(envelope), default: 0] += bytes.count
+                sends.append((to, bytes))
+            case let .verify(transactions):
+                let checked = transactions.map {
+                    Core.CheckedTransaction(identified: IdentifiedTransaction($0), signatureValid: $0.hasValidSignature(network: network))
+                }
+                do { pending += try core.checked(checked, now: Self.time(clock), storage: &storage) } catch {
+                    failures.append("\(error)")
+                }
+            case .learn:
+                break
+            case let .committed(block, certificate, _):
+                commits.append((block.header.height, block.header.id,
+                                ConsensusMessage.committedBlock(block, certificate).wireEncoded.count))
+            }
+            index += 1
+        }
+        return sends
+    }
+
+    static func kind(_ envelope: GossipEnvelope) -> String {
+        switch envelope {
+        case .membership: return "membership"
+        case let .dissemination(message):
+            switch message {
+            case let .push(topic, _): return "push \(topic)"
+            case .ihave: return "ihave"
+            case .iwant: return "iwant"
+            }
+        case .parts: return "parts"
+        case .direct: return "direct"
+        }
+    }
+}
