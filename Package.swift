@@ -136,13 +136,14 @@ let package = Package(
             name: "TradewindPeerCoreTests",
             dependencies: [
                 "TradewindPeerCore", "TradewindConsensus", "TradewindGossip", "TradewindLedger", "TradewindCrypto",
-                "TradewindWire", "TradewindSimulation",
+                "TradewindWire", "TradewindSimulation", "TradewindNoise",
             ]
         ),
         .testTarget(
             name: "TradewindConsensusTests",
             dependencies: [
                 "TradewindConsensus", "TradewindLedger", "TradewindCrypto", "TradewindWire", "TradewindSimulation",
+                "TradewindPeerCore", "TradewindGossip",
                 "TradewindTestSupport",
             ]
         ),

@@ -45,7 +45,7 @@ public struct TransportConfiguration: Sendable {
         public var description: String {
             switch self {
             case let .datagramTooSmall(configured, minimum):
-                return "datagram payload of \(configured) bytes is below \(minimum) (the largest transaction plus "
+                return "datagram payload of \(configured) bytes is below \(minimum) (the largest transaction in its gossip push plus "
                     + "\(Datagram.messageOverhead) bytes of transport overhead, and at least a handshake)"
             case let .datagramTooLarge(configured):
                 return "datagram payload of \(configured) bytes exceeds UDP's 65507"
@@ -55,8 +55,9 @@ public struct TransportConfiguration: Sendable {
         }
     }
 
-    /// Checks the sizes against the network's largest transaction: a transaction
-    /// must always fit one datagram.
+    /// Checks the sizes against the network's largest transaction: a transaction,
+    /// inside the gossip message that pushes it (`maxTransactionSize` includes that
+    /// wrapping), must always fit one datagram.
     public func validate(maxTransactionSize: Int) throws(Problem) {
         let minimum = max(maxTransactionSize + Datagram.messageOverhead, Datagram.initiationLength)
         guard maxDatagramPayload >= minimum else {

@@ -107,6 +107,14 @@ public final class PeerNode: Sendable {
             }
             advertise = endpoint
         }
+        // The datagram floor: a maximal transaction, pushed by gossip, fits one datagram.
+        let largestPush = GossipEnvelope.dissemination(.push(
+            .transactions, payload: [UInt8](repeating: 0, count: Int(ledger.parameters.maxTransactionBytes)))).wireEncoded.count
+        do {
+            try TransportConfiguration().validate(maxTransactionSize: largestPush)
+        } catch {
+            throw PeerError.startup("the transport cannot carry this network's transactions: \(error)")
+        }
         let router = Router()
         let transport: UDPTransport
         do {

@@ -44,6 +44,9 @@ public struct PeerCore<Random: RandomNumberGenerator> {
         public var maxDirectMessage = 60 * 1024 - 64
         /// Committed blocks up to this size are pushed whole; larger ones spread as parts.
         public var maxPushedBlock = 1_024
+        /// How often the gossip cores (membership, dissemination, parts) get a tick;
+        /// agreement gets every tick the shell gives.
+        public var gossipTickInterval: Duration = .milliseconds(50)
         /// Members a block request goes to when the engine asks everyone.
         public var blockRequestFanout = 3
         /// Routing kept only to measure against: every message straight to every
@@ -117,6 +120,7 @@ public struct PeerCore<Random: RandomNumberGenerator> {
     public internal(set) var lastHeard: [Address: UInt64] = [:]
     public internal(set) var counters = Counters()
     var now: PeerTime
+    var nextGossipTick: UInt64 = 0
 
     /// - Parameters:
     ///   - seeds: members to join through (from the configuration), with their endpoints.
@@ -184,6 +188,19 @@ public struct PeerCore<Random: RandomNumberGenerator> {
         advance(to: now)
         let monotonic = self.now.monotonicNanoseconds
         var out: [Output] = []
+        if monotonic >= nextGossipTick {
+            nextGossipTick = monotonic + UInt64(max(1, configuration.gossipTickInterval.nanoseconds))
+            try tickGossip(storage: &storage, into: &out)
+        }
+        let wall = self.now.wallNanoseconds
+        let actions = try storage.read { view in engine.tick(now: wall, state: view) }
+        try perform(actions, storage: &storage, into: &out)
+        requestPrefetch(into: &out)
+        return out
+    }
+
+    mutating func tickGossip<Storage: PeerStorage>(storage: inout Storage, into out: inout [Output]) throws(PeerStorageError) {
+        let monotonic = now.monotonicNanoseconds
         for outgoing in membership.tick(now: monotonic) {
             out.append(.send(.membership(outgoing.message), to: outgoing.to))
         }
@@ -196,11 +213,6 @@ public struct PeerCore<Random: RandomNumberGenerator> {
         parts.setPeers(alive)
         try perform(dissemination.tick(now: monotonic), storage: &storage, into: &out)
         try perform(parts.tick(now: monotonic), storage: &storage, into: &out)
-        let wall = self.now.wallNanoseconds
-        let actions = try storage.read { view in engine.tick(now: wall, state: view) }
-        try perform(actions, storage: &storage, into: &out)
-        requestPrefetch(into: &out)
-        return out
     }
 
     /// Transactions a client handed to this peer, signatures already checked by the

@@ -24,6 +24,7 @@ import TradewindWire
             .parts(.announce(root: root, count: 3, size: 2000, tag: 5)),
             .parts(.request(root: root, indexes: [0, 2])),
             .parts(.part(root: root, count: 3, index: 1, bytes: [7, 7, 7], proof: [root])),
+            .direct([6, 7]),
         ]
     }
 
