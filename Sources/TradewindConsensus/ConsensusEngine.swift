@@ -174,6 +174,9 @@ public struct ConsensusEngine: Sendable {
     var restoredSigned: Core.SignedState?
 
     public var isAuthority: Bool { core != nil }
+    /// Whether this peer holds `blockID` as a proposal of the height it decides: it
+    /// will commit it by votes, with no need to replay a copy from elsewhere.
+    public func isDeciding(_ blockID: Bytes32) -> Bool { core != nil && candidates[blockID] != nil }
     public var round: Int { core?.round ?? 0 }
     public var lastSigned: Core.SignedState? { core?.lastSigned ?? restoredSigned }
 

@@ -31,11 +31,16 @@ public struct Dissemination<ID: Hashable & Comparable & Sendable, Random: Random
     public typealias Message = DisseminationMessage
 
     public enum Verdict: Sendable {
-        /// Valid: deliver and relay.
+        /// Valid: relay.
         case accept
-        /// Stale, early or otherwise not useful now: drop, no blame.
+        /// Stale or of no use here (a sequence already taken, a block already passed):
+        /// dropped without blame and remembered, so it is not fetched again.
         case ignore
-        /// Can never be valid (malformed, bad signature, wrong network): drop and blame the sender.
+        /// Early (a sequence or height ahead of this member): dropped without blame and
+        /// forgotten, so it can come again once it is due.
+        case notYet
+        /// Can never be valid (malformed, bad signature, wrong network): dropped,
+        /// remembered, and counted against the senders.
         case reject
     }
 
@@ -180,9 +185,14 @@ public struct Dissemination<ID: Hashable & Comparable & Sendable, Random: Random
         case .ignore:
             ignoredMessages += 1
             pulls[id] = nil
+            seen[id] = Seen(at: now, holders: entry.holders)
+        case .notYet:
+            ignoredMessages += 1
+            pulls[id] = nil
         case .reject:
             rejectedMessages += 1
             pulls[id] = nil
+            seen[id] = Seen(at: now, holders: entry.holders)
             for sender in entry.holders.sorted() {
                 rejections[sender, default: 0] += 1
                 if rejections[sender, default: 0] >= configuration.rejectThreshold, !disconnected.contains(sender) {

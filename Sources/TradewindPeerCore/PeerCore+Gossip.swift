@@ -53,9 +53,12 @@ extension PeerCore {
             }
             // Plausible: committed ≤ sequence < committed + window. Outside, stale or
             // early: dropped without blame and not remembered, so it can come again.
-            guard transaction.sequence >= committedNext,
-                  transaction.sequence - committedNext < Mempool.sequenceWindow else {
+            guard transaction.sequence >= committedNext else {
                 settle(topic, payload: payload, id: id, .ignore, into: &out)
+                return
+            }
+            guard transaction.sequence - committedNext < Mempool.sequenceWindow else {
+                settle(topic, payload: payload, id: id, .notYet, into: &out)
                 return
             }
             if engine.mempool.contains(id) {
@@ -105,12 +108,10 @@ extension PeerCore {
         let height = block.header.height
         let next = engine.head.height + 1
         if height == engine.head.height && block.header.id == engine.head.blockID {
-            // The block this peer just committed (an authority decided it itself):
-            // relay the copy going round, whose certificate may be another quorum's.
-            if certificate == engine.head.certificate { return .accept }
-            let verifies = (try? certificate.verify(blockID: block.header.id, height: height,
-                                                    authorities: engine.validators, network: engine.network)) != nil
-            return verifies ? .accept : .ignore
+            // The block this peer just committed: relay the copy going round if it
+            // carries the very certificate this peer holds (nothing to verify);
+            // another quorum's copy of it is of no use here.
+            return certificate == engine.head.certificate ? .accept : .ignore
         }
         if height < next { return .ignore }
         guard certificate.height == height,
@@ -118,8 +119,11 @@ extension PeerCore {
         else { return .reject }
         if height > next {
             _ = prefetch.hold(block, certificate: certificate, from: sender, next: next)
-            return .ignore
+            return .notYet
         }
+        // An authority deciding this very block commits it by its votes: verifying and
+        // replaying the copy would only repeat the work.
+        if engine.isDeciding(block.header.id) { return .notYet }
         do {
             try certificate.verify(blockID: block.header.id, height: height, authorities: engine.validators,
                                    network: engine.network)

@@ -33,12 +33,19 @@ struct Roster: Sendable {
             assets: [.init(code: Self.usd, decimals: 2, issuer: issuer)],
             balances: (accountKeys + otherKeys).map { .init(account: $0.publicKey.address, asset: Self.usd, amount: 1_000_000_000) })
         ledger = try! Ledger(genesis: genesis)
+        keys = authorityKeys + otherKeys
+        addresses = keys.map(\.publicKey.address)
+        indexes = Dictionary(uniqueKeysWithValues: addresses.enumerated().map { ($1, $0) })
     }
 
-    var keys: [Ed25519.PrivateKey] { authorityKeys + otherKeys }
-    var count: Int { authorityKeys.count + otherKeys.count }
-    func address(_ id: Int) -> Address { keys[id].publicKey.address }
-    func id(of address: Address) -> Int? { keys.firstIndex { $0.publicKey.address == address } }
+    /// Every peer's key, address and index, computed once (deriving a public key is
+    /// a scalar multiplication; routing looks addresses up for every message).
+    let keys: [Ed25519.PrivateKey]
+    let addresses: [Address]
+    let indexes: [Address: Int]
+    var count: Int { keys.count }
+    func address(_ id: Int) -> Address { addresses[id] }
+    func id(of address: Address) -> Int? { indexes[address] }
 
     /// A placeholder endpoint per peer: the simulated network routes by identity.
     func endpoint(_ id: Int) -> PeerEndpoint { PeerEndpoint(ip: [10, 1, UInt8(id / 256), UInt8(id % 256)], port: 7000)! }
