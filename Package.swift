@@ -150,11 +150,9 @@ let package = Package(
         .testTarget(
             name: "TradewindPeerTests",
             dependencies: [
-                "TradewindPeer", "TradewindGossip", "TradewindCrypto", "TradewindWire", "TradewindLedger",
+                "TradewindPeer", "TradewindCrypto", "TradewindWire", "TradewindLedger",
                 "TradewindChainStore", "TradewindCLI", "TradewindTestSupport", "tradewind",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
-                .product(name: "NIOCore", package: "swift-nio"),
-                .product(name: "NIOPosix", package: "swift-nio"),
             ]
         ),
         .testTarget(
