@@ -126,8 +126,11 @@ extension TransportCore {
             return []
         }
         if let pending = peer.handshake {
-            // Both sides initiated at once: the lower identity's handshake wins.
-            if identity < peerKey {
+            // Both sides initiated at once: the lower identity's handshake wins. Only
+            // when the initiation comes from where ours went, though: from anywhere
+            // else the peer has moved (roaming), ours will never be answered, and this
+            // one is answered instead.
+            if identity < peerKey && peer.endpoint == source {
                 peers[peerKey] = peer
                 return []
             }

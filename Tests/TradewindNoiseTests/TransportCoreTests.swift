@@ -172,6 +172,30 @@ import Testing
         #expect(network.cores[2]!.counters[.unknownSession] <= 16)
     }
 
+    /// A peer that moved (a new address, as behind NAT) initiates while this side's
+    /// handshake to its old address is pending: it is answered whichever identity is
+    /// lower, and what waited for it goes to where it is now.
+    @Test(arguments: [true, false])
+    func aPeerThatMovedIsAnsweredWhileAHandshakeToItsOldAddressIsPending(lowerInitiatesFirst: Bool) throws {
+        let keys = [Ed25519.PrivateKey.generate(), Ed25519.PrivateKey.generate()]
+            .sorted { lowerInitiatesFirst ? $0.publicKey < $1.publicKey : $1.publicKey < $0.publicKey }
+        var network = TestNetwork()
+        network.addNode(1, seed: 1, identity: keys[0])
+        network.addNode(2, seed: 2, identity: keys[1])
+        try network.connectAll()
+        // Node 2 moves to address 3 before anyone spoke: node 1's handshake goes to 2, unanswered.
+        network.cores[2] = nil
+        network.send([1], from: 1, to: 2)
+        network.run()
+        network.addNode(3, seed: 3, identity: keys[1])
+        try network.cores[3]!.addPeer(network.key(1), endpoint: 1)
+        network.send([2], from: 3, to: 1)
+        network.run()
+        #expect(network.messages(at: 1) == [[2]])
+        #expect(network.messages(at: 3) == [[1]], "node 1's waiting message went to the new address")
+        #expect(network.cores[1]!.endpoint(of: network.key(2)) == 3)
+    }
+
     @Test func simultaneousInitiationResolves() throws {
         for seed in UInt64(1)...20 {
             var network = try pair(seed: seed)
