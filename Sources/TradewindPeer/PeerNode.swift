@@ -340,8 +340,12 @@ public final class PeerNode: Sendable {
     }
 
     /// Makes a member reachable where it says it is, unless it was heard from elsewhere.
+    /// An address of the other family than this peer's socket is ignored: a datagram
+    /// to it could not leave, and a send error would close the socket.
     private func learn(_ member: Address, at endpoint: PeerEndpoint) {
-        guard member != identity, !endpoint.ip.allSatisfy({ $0 == 0 }), let socket = endpoint.socketAddress else { return }
+        let family = transport.localAddress.protocol == .inet6 ? 16 : 4
+        guard member != identity, endpoint.ip.count == family, !endpoint.ip.allSatisfy({ $0 == 0 }),
+              let socket = endpoint.socketAddress else { return }
         try? transport.learnOnEventLoop(Ed25519.PublicKey(member.publicKey), at: socket)
     }
 

@@ -12,7 +12,9 @@ only (Python's `noiseprotocol` and `cryptography`, no Tradewind code):
   4. asks for its block over UDP (§7, block request) and verifies the block and
      its commit certificate against the genesis authorities (§5.3, §7.1, §7.2);
   5. as a configured member from an address other than its configured one, asks
-     again and is answered at the new address (roaming, §6.1).
+     again and is answered at the new address (roaming, §6.1);
+  6. gossips a made-up member at an IPv6 endpoint and sees authority-1 keep
+     committing and answering.
 Exits 0 on success.
 """
 import hashlib
@@ -444,10 +446,35 @@ def main() -> int:
         assert answered, "a known member's identity from a new address got no answer"
         verify_committed_block(answered, network_id, authorities, height, transaction_id)
 
+        # 6. Hearsay that cannot be used changes nothing: a gossiped member at an IPv6
+        # endpoint (this mesh is IPv4) is not reached for, and authority-1 keeps
+        # committing and answering.
+        stranger = os.urandom(32)
+        stranger = Ed25519PrivateKey.from_private_bytes(stranger).public_key().public_bytes(
+            serialization.Encoding.Raw, serialization.PublicFormat.Raw)
+        hearsay = stranger + varint(0) + bytes([0]) + length_prefixed(bytes(15) + bytes([1])) + struct.pack(">H", 9) \
+            + bytes([0]) + varint(0) + bytes([0])
+        roamer.send(bytes([1]) + varint(4) + varint(1) + hearsay)
+        before = api_get(api_port, "status")["height"]
+        time.sleep(3)
+        after = api_get(api_port, "status")["height"]
+        roamer.send(bytes([1]) + varint(30) + length_prefixed(bytes([6]) + varint(height)))
+        again = None
+        deadline = time.time() + 10
+        while time.time() < deadline and again is None:
+            message = roamer.receive(deadline)
+            if message is None:
+                break
+            reader = Reader(message)
+            if reader.u8() == 1 and reader.varint() == 30:
+                again = reader.bytes()
+        assert again, "authority-1 stopped answering after hearing of an IPv6 member"
+        assert after > before or api_get(api_port, "status")["height"] > before, "authority-1 stopped committing"
+
         print(f"mesh interop: joined, submitted {transaction_id.hex()[:16]}… by gossip push, committed at height "
               f"{height}; block {block_id.hex()[:16]}… fetched over UDP, its certificate verified "
               f"({signatures} signatures of {len(authorities)} authorities); a known member's identity from a new "
-              f"address answered there OK")
+              f"address answered there; unusable hearsay changed nothing OK")
         return 0
     finally:
         for peer in peers:
