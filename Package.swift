@@ -143,7 +143,6 @@ let package = Package(
             name: "TradewindConsensusTests",
             dependencies: [
                 "TradewindConsensus", "TradewindLedger", "TradewindCrypto", "TradewindWire", "TradewindSimulation",
-                "TradewindPeerCore", "TradewindGossip",
                 "TradewindTestSupport",
             ]
         ),
