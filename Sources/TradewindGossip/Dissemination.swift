@@ -147,9 +147,6 @@ public struct Dissemination<ID: Hashable & Comparable & Sendable, Random: Random
 
     public func hasSeen(_ id: Bytes32) -> Bool { seen[id] != nil }
 
-    /// Messages handed out for validation and not settled yet.
-    public var pendingCount: Int { pending.count }
-
     /// Publishes a message that originates here (the owner checked it already).
     public mutating func publish(_ topic: Topic, payload: [UInt8], now: UInt64) -> [Action] {
         let id = hooks.id(topic, payload)

@@ -260,9 +260,6 @@ public struct PeerCore<Random: RandomNumberGenerator> {
     /// Members as the membership protocol sees them.
     public var members: [Member<Address, PeerEndpoint>] { Array(membership.members.values) }
 
-    /// Messages pushed to this peer and still awaiting a verdict (signature checks in flight).
-    public var pendingValidations: Int { dissemination.pendingCount }
-
     mutating func advance(to time: PeerTime) {
         now = PeerTime(wallNanoseconds: max(now.wallNanoseconds, time.wallNanoseconds),
                        monotonicNanoseconds: max(now.monotonicNanoseconds, time.monotonicNanoseconds))

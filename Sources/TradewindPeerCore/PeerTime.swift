@@ -13,13 +13,6 @@ public struct PeerTime: Sendable, Equatable {
         self.wallNanoseconds = wallNanoseconds
         self.monotonicNanoseconds = monotonicNanoseconds
     }
-
-    /// `duration` later on both clocks.
-    public func advanced(by duration: Duration) -> PeerTime {
-        let nanoseconds = UInt64(max(0, duration.nanoseconds))
-        return PeerTime(wallNanoseconds: wallNanoseconds &+ nanoseconds,
-                        monotonicNanoseconds: monotonicNanoseconds &+ nanoseconds)
-    }
 }
 
 extension Duration {

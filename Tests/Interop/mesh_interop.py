@@ -288,6 +288,44 @@ def verify_committed_block(payload: bytes, network_id: bytes, authorities: list,
 # --- the test ---------------------------------------------------------------------
 
 
+def public_key(seed: bytes) -> bytes:
+    return Ed25519PrivateKey.from_private_bytes(seed).public_key().public_bytes(
+        serialization.Encoding.Raw, serialization.PublicFormat.Raw)
+
+
+def member_update(member: bytes, ip: bytes, port: int) -> bytes:
+    """§6: incarnation 0, alive, the endpoint, participant, height 0, no reporter."""
+    return member + varint(0) + bytes([0]) + length_prefixed(ip) + struct.pack(">H", port) + bytes([0]) + varint(0) \
+        + bytes([0])
+
+
+def answer_ping(session: Session, reader: Reader) -> None:
+    """An ack (kind 1) with the ping's sequence, so the member is not suspected."""
+    session.send(bytes([1]) + varint(1) + varint(reader.varint()) + varint(0))
+
+
+def request_block(session: Session, height: int, seconds: float = 10):
+    """A block request (consensus tag 6) as a direct message (kind 30); the committed
+    block (consensus tag 7) that comes back, or None."""
+    session.send(bytes([1]) + varint(30) + length_prefixed(bytes([6]) + varint(height)))
+    deadline = time.time() + seconds
+    while time.time() < deadline:
+        message = session.receive(deadline)
+        if message is None:
+            return None
+        reader = Reader(message)
+        if reader.u8() != 1:
+            continue
+        kind = reader.varint()
+        if kind == 30:
+            payload = reader.bytes()
+            if payload[:1] == bytes([7]):
+                return payload
+        elif kind == 0:
+            answer_ping(session, reader)
+    return None
+
+
 def api_get(port: int, path: str):
     with urllib.request.urlopen(f"http://127.0.0.1:{port}/{path}", timeout=5) as response:
         return json.load(response)
@@ -337,8 +375,7 @@ def main() -> int:
 
         # A new participant: its own identity, its own socket.
         own_seed = os.urandom(32)
-        own_ed = Ed25519PrivateKey.from_private_bytes(own_seed).public_key().public_bytes(
-            serialization.Encoding.Raw, serialization.PublicFormat.Raw)
+        own_ed = public_key(own_seed)
         sock = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
         sock.bind(("127.0.0.1", 0))
         sock.settimeout(5)
@@ -347,8 +384,7 @@ def main() -> int:
                           authority_1)
 
         # 1. Join (§6.1): a sync holding our own update.
-        update = own_ed + varint(0) + bytes([0]) + length_prefixed(bytes([127, 0, 0, 1])) + struct.pack(">H", own_port) \
-            + bytes([0]) + varint(0) + bytes([0])
+        update = member_update(own_ed, bytes([127, 0, 0, 1]), own_port)
         session.send(bytes([1]) + varint(5) + varint(1) + update + bytes([0]))
         joined = False
         deadline = time.time() + 10
@@ -363,8 +399,7 @@ def main() -> int:
                 count = reader.varint()
                 joined = count >= 4  # the sync reply: authority-1's members (and us)
             elif kind == 0:
-                sequence = reader.varint()
-                session.send(bytes([1]) + varint(1) + varint(sequence) + varint(0))
+                answer_ping(session, reader)
         assert joined, "no sync reply to the join"
 
         # 2. Submit a transfer from participant-1's testnet wallet as a push on topic 0.
@@ -383,7 +418,7 @@ def main() -> int:
             if message:
                 reader = Reader(message)
                 if reader.u8() == 1 and reader.varint() == 0:
-                    session.send(bytes([1]) + varint(1) + varint(reader.varint()) + varint(0))
+                    answer_ping(session, reader)
             try:
                 view = api_get(api_port, f"transactions/{transaction_id.hex()}")
                 if view.get("status") == "committed":
@@ -394,23 +429,7 @@ def main() -> int:
         height = committed["receipt"]["height"]
 
         # 4. The block over UDP: a block request (consensus tag 6) as a direct message (kind 30).
-        session.send(bytes([1]) + varint(30) + length_prefixed(bytes([6]) + varint(height)))
-        block = None
-        deadline = time.time() + 10
-        while time.time() < deadline and block is None:
-            message = session.receive(deadline)
-            if message is None:
-                break
-            reader = Reader(message)
-            if reader.u8() != 1:
-                continue
-            kind = reader.varint()
-            if kind == 30:
-                payload = reader.bytes()
-                if payload[0] == 7:
-                    block = payload
-            elif kind == 0:
-                session.send(bytes([1]) + varint(1) + varint(reader.varint()) + varint(0))
+        block = request_block(session, height)
         assert block, f"no committed block {height} over UDP"
         block_id, signatures = verify_committed_block(block, network_id, authorities, height, transaction_id)
         # The check can fail: one flipped bit of the last certificate signature is refused.
@@ -431,43 +450,19 @@ def main() -> int:
         roamer_sock.settimeout(5)
         roamer = Session(roamer_sock, ("127.0.0.1", config["listen"]["port"]), network_key, network_id, roamer_seed,
                          roamer_ed, authority_1)
-        roamer.send(bytes([1]) + varint(30) + length_prefixed(bytes([6]) + varint(height)))
-        answered = None
-        deadline = time.time() + 10
-        while time.time() < deadline and answered is None:
-            message = roamer.receive(deadline)
-            if message is None:
-                break
-            reader = Reader(message)
-            if reader.u8() == 1 and reader.varint() == 30:
-                payload = reader.bytes()
-                if payload[0] == 7:
-                    answered = payload
+        answered = request_block(roamer, height)
         assert answered, "a known member's identity from a new address got no answer"
         verify_committed_block(answered, network_id, authorities, height, transaction_id)
 
         # 6. Hearsay that cannot be used changes nothing: a gossiped member at an IPv6
         # endpoint (this mesh is IPv4) is not reached for, and authority-1 keeps
         # committing and answering.
-        stranger = os.urandom(32)
-        stranger = Ed25519PrivateKey.from_private_bytes(stranger).public_key().public_bytes(
-            serialization.Encoding.Raw, serialization.PublicFormat.Raw)
-        hearsay = stranger + varint(0) + bytes([0]) + length_prefixed(bytes(15) + bytes([1])) + struct.pack(">H", 9) \
-            + bytes([0]) + varint(0) + bytes([0])
+        hearsay = member_update(public_key(os.urandom(32)), bytes(15) + bytes([1]), 9)
         roamer.send(bytes([1]) + varint(4) + varint(1) + hearsay)
         before = api_get(api_port, "status")["height"]
         time.sleep(3)
         after = api_get(api_port, "status")["height"]
-        roamer.send(bytes([1]) + varint(30) + length_prefixed(bytes([6]) + varint(height)))
-        again = None
-        deadline = time.time() + 10
-        while time.time() < deadline and again is None:
-            message = roamer.receive(deadline)
-            if message is None:
-                break
-            reader = Reader(message)
-            if reader.u8() == 1 and reader.varint() == 30:
-                again = reader.bytes()
+        again = request_block(roamer, height)
         assert again, "authority-1 stopped answering after hearing of an IPv6 member"
         assert after > before or api_get(api_port, "status")["height"] > before, "authority-1 stopped committing"
 
