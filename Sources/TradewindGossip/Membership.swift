@@ -255,7 +255,8 @@ public struct Membership<ID: Hashable & Comparable & Sendable, Address: Hashable
     }
 
     private mutating func expireSuspicions(now: UInt64) {
-        for (id, member) in members where member.status == .suspect {
+        // In id order, so the order of the updates queued does not depend on the hash seed.
+        for (id, member) in members.sorted(by: { $0.key < $1.key }) where member.status == .suspect {
             guard now - member.since >= suspicionTimeout(confirmations: member.suspectedBy.count) else { continue }
             var dead = member
             dead.status = .dead

@@ -41,6 +41,9 @@ public struct TransportCounters: Sendable, Equatable {
     public var messagesDelivered: UInt64 = 0
     public var messagesSent: UInt64 = 0
     public var handshakesCompleted: UInt64 = 0
+    /// Times the socket was opened again after the operating system's refusal of a
+    /// send closed it (kept by the UDP shell, not the core).
+    public var socketReopens: UInt64 = 0
 
     public init() {}
 

@@ -268,6 +268,8 @@ public struct LocalAPI: Sendable {
             .set(Double(metrics.counters.undecodable))
         gauge("datagrams_received", help: "datagrams received").set(Double(counters.datagramsReceived))
         gauge("datagrams_sent", help: "datagrams sent").set(Double(counters.datagramsSent))
+        gauge("socket_reopens", help: "UDP socket opened again after the system refused a send and closed it")
+            .set(Double(counters.socketReopens))
         for reason in TransportCounters.DropReason.allCases {
             gauge("datagrams_dropped", labels: [("reason", reason.rawValue)], help: "datagrams dropped by reason")
                 .set(Double(counters[reason]))

@@ -134,20 +134,20 @@ public final class PeerNode: Sendable {
         }
         let storage = ChainStorage(store: store, crashAfterVotes: crashAfterVotes, logger: logger)
         let configuredSeeds = seeds
-        let node = try await transport.channel.eventLoop.submit {
+        let node = try await transport.eventLoop.submit {
             let core = Core(engine: engine, endpoint: endpoint, role: role, seeds: configuredSeeds, now: PeerClock.now(),
                             random: { _ in SystemRandomNumberGenerator() })
             let state = State(core: core, storage: storage)
             let node = PeerNode(home: home, configuration: configuration, ledger: ledger, store: store, transport: transport,
                                 identity: key.publicKey.address,
-                                state: NIOLoopBound(state, eventLoop: transport.channel.eventLoop),
+                                state: NIOLoopBound(state, eventLoop: transport.eventLoop),
                                 logger: logger, lock: lock, verifier: SignatureVerifier(network: ledger.networkID))
             for (member, memberEndpoint) in configuredSeeds.sorted(by: { $0.key < $1.key }) {
                 node.learn(member, at: memberEndpoint)
             }
             router.target = { message, from in node.receive(message, from: from.address) }
             let interval = TimeAmount.milliseconds(Int64(max(1, configuration.tickMilliseconds)))
-            state.timer = transport.channel.eventLoop.scheduleRepeatedTask(initialDelay: interval, delay: interval) { _ in
+            state.timer = transport.eventLoop.scheduleRepeatedTask(initialDelay: interval, delay: interval) { _ in
                 node.tick()
             }
             return node
@@ -175,7 +175,7 @@ public final class PeerNode: Sendable {
 
     public func close() async {
         let state = self.state
-        try? await transport.channel.eventLoop.submit { state.value.timer?.cancel() }.get()
+        try? await transport.eventLoop.submit { state.value.timer?.cancel() }.get()
         await transport.close()
         await verifier.shutdown()
     }
@@ -192,10 +192,10 @@ public final class PeerNode: Sendable {
     /// hop to the event loop (how load generators and batching clients submit).
     public func submit(batch transactions: [Transaction]) async -> [ConsensusEngine.Submission] {
         let unavailable = transactions.map { _ in ConsensusEngine.Submission.unavailable("the peer is shutting down") }
-        guard let checked = try? await verifier.check(transactions, on: transport.channel.eventLoop).get() else {
+        guard let checked = try? await verifier.check(transactions, on: transport.eventLoop).get() else {
             return unavailable
         }
-        return (try? await transport.channel.eventLoop.submit {
+        return (try? await transport.eventLoop.submit {
             let state = self.state.value
             let submitted = self.run { core, storage throws(PeerStorageError) in
                 try core.submit(checked.map { Core.CheckedTransaction(identified: $0.identified, signatureValid: $0.isValid) },
@@ -212,7 +212,7 @@ public final class PeerNode: Sendable {
     /// A transaction waiting in this peer's mempool, and whether it is ready or parked.
     public func pending(_ id: Bytes32) async -> (transaction: Transaction, standing: Mempool.Standing)? {
         let state = self.state
-        return try? await transport.channel.eventLoop.submit { () -> (Transaction, Mempool.Standing)? in
+        return try? await transport.eventLoop.submit { () -> (Transaction, Mempool.Standing)? in
             let mempool = state.value.core.engine.mempool
             guard let transaction = mempool.transaction(id), let standing = mempool.standing(id) else { return nil }
             return (transaction, standing)
@@ -225,7 +225,7 @@ public final class PeerNode: Sendable {
     public func nextSequence(for account: Address) async throws -> UInt64 {
         let state = self.state
         let store = self.store
-        return try await transport.channel.eventLoop.submit {
+        return try await transport.eventLoop.submit {
             let committed = try store.withState { try $0.record(.account(account), as: AccountState.self) }?.nextSequence ?? 0
             return state.value.core.engine.mempool.nextSequence(for: account, committedNext: committed)
         }.get()
@@ -236,7 +236,7 @@ public final class PeerNode: Sendable {
         let name = configuration.name
         let identity = self.identity
         let ledger = self.ledger
-        return try? await transport.channel.eventLoop.submit {
+        return try? await transport.eventLoop.submit {
             let core = state.value.core
             let engine = core.engine
             let members = core.members.filter { $0.status != .dead }.count
@@ -263,7 +263,7 @@ public final class PeerNode: Sendable {
 
     public func metrics() async -> Metrics? {
         let state = self.state
-        return try? await transport.channel.eventLoop.submit {
+        return try? await transport.eventLoop.submit {
             Metrics(latencies: state.value.latencies, counters: state.value.core.counters,
                     invalidMessages: state.value.core.engine.invalidMessages, evidence: state.value.core.engine.evidenceSeen)
         }.get()
@@ -274,7 +274,7 @@ public final class PeerNode: Sendable {
     public func members() async -> [MemberView] {
         let state = self.state
         let names = Dictionary(configuration.peers.map { ($0.address.address, $0.name) }, uniquingKeysWith: { first, _ in first })
-        return (try? await transport.channel.eventLoop.submit {
+        return (try? await transport.eventLoop.submit {
             let core = state.value.core
             let authorities = Set(core.engine.validators)
             // Contact times are monotonic; shown as wall-clock milliseconds.
@@ -324,7 +324,7 @@ public final class PeerNode: Sendable {
             case let .send(envelope, to):
                 transport.sendOnEventLoop(envelope.wireEncoded, to: Ed25519.PublicKey(to.publicKey))
             case let .verify(transactions):
-                verifier.check(transactions, on: transport.channel.eventLoop).whenSuccess { checked in
+                verifier.check(transactions, on: transport.eventLoop).whenSuccess { checked in
                     guard let outputs = self.run({ core, storage throws(PeerStorageError) in
                         try core.checked(checked.map { Core.CheckedTransaction(identified: $0.identified, signatureValid: $0.isValid) },
                                          now: PeerClock.now(), storage: &storage)

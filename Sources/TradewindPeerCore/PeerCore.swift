@@ -267,7 +267,8 @@ public struct PeerCore<Random: RandomNumberGenerator> {
 
     /// Hands the shell endpoints of members it has not been told about, or that moved.
     mutating func learnMembers(into out: inout [Output]) {
-        for member in membership.members.values where member.id != identity && learned[member.id] != member.address {
+        let unlearned = membership.members.values.filter { $0.id != identity && learned[$0.id] != $0.address }
+        for member in unlearned.sorted(by: { $0.id < $1.id }) {
             // An unspecified address (0.0.0.0 or ::) is no way to reach anyone.
             guard !member.address.ip.allSatisfy({ $0 == 0 }) else { continue }
             learned[member.id] = member.address

@@ -8,12 +8,18 @@ import TradewindWire
 /// The SwiftNIO shell around `TransportCore`: one UDP socket, the core living on the
 /// socket's event loop (so it needs no locks), a timer tick, batched writes.
 ///
+/// The socket outlives any send error: NIO closes a datagram channel on most of them
+/// (a firewall's EPERM, ENETUNREACH, an address of the other family), so the handler
+/// opens a fresh socket at the same address and carries on with the same core, its
+/// sessions intact. Only `close()` ends the transport.
+///
 /// Received messages go to `onMessage`, called on the event loop; it must not block.
 public final class UDPTransport: Sendable {
     public typealias Core = TransportCore<SocketAddress, SystemRandomNumberGenerator>
     public typealias MessageHandler = @Sendable (_ message: [UInt8], _ from: Ed25519.PublicKey) -> Void
 
-    public let channel: Channel
+    /// The event loop the core, the socket and every callback run on.
+    public let eventLoop: EventLoop
     public let localAddress: SocketAddress
     public let identity: Ed25519.PublicKey
     private let handler: NIOLoopBound<TransportHandler>
@@ -32,47 +38,37 @@ public final class UDPTransport: Sendable {
         let eventLoopGroup = group ?? ownsGroup!
         let core = Core(identity: identity, networkKey: networkKey, networkID: networkID,
                         configuration: configuration, random: SystemRandomNumberGenerator())
-        let maxDatagram = configuration.maxDatagramPayload
-        let bootstrap = DatagramBootstrap(group: eventLoopGroup)
-            .channelOption(.socketOption(.so_reuseaddr), value: 1)
-            .channelOption(.datagramVectorReadMessageCount, value: 64)
-            .channelOption(.recvAllocator, value: FixedSizeRecvByteBufferAllocator(capacity: 64 * (maxDatagram + 64)))
-            .channelOption(.writeBufferWaterMark, value: .init(low: 1 << 20, high: 4 << 20))
-            .channelInitializer { channel in
-                channel.eventLoop.makeCompletedFuture {
-                    try channel.pipeline.syncOperations.addHandler(
-                        TransportHandler(core: core, emulatedDelay: emulatedDelay, onMessage: onMessage))
-                }
-            }
+        let eventLoop = eventLoopGroup.next()
+        let socket = SocketOpener(maxDatagram: configuration.maxDatagramPayload, receiveBufferBytes: receiveBufferBytes)
         let channel: Channel
+        let handler: NIOLoopBound<TransportHandler>
         do {
-            channel = try await bootstrap.bind(host: host, port: port).get()
+            handler = try await eventLoop.submit {
+                NIOLoopBound(TransportHandler(core: core, socket: socket, emulatedDelay: emulatedDelay, onMessage: onMessage),
+                             eventLoop: eventLoop)
+            }.get()
+            let address = try SocketAddress.makeAddressResolvingHost(host, port: port)
+            channel = try await socket.open(at: address, on: eventLoop, handler: handler).get()
         } catch {
             try? await ownsGroup?.shutdownGracefully()
             throw error
         }
-        // A large receive buffer absorbs bursts; as root, FORCE lifts the sysctl cap.
-        if (try? await channel.setOption(.socketOption(.init(rawValue: SO_RCVBUFFORCE)), value: receiveBufferBytes).get()) == nil {
-            try? await channel.setOption(.socketOption(.so_rcvbuf), value: receiveBufferBytes).get()
-        }
-        try? await channel.setOption(.socketOption(.so_sndbuf), value: 4 << 20).get()
-        let handler = try await channel.eventLoop.submit {
-            NIOLoopBound(try channel.pipeline.syncOperations.handler(type: TransportHandler.self), eventLoop: channel.eventLoop)
-        }.get()
         guard let localAddress = channel.localAddress else {
             try? await channel.close()
+            try? await ownsGroup?.shutdownGracefully()
             throw TransportError.notBound
         }
+        try await eventLoop.submit { handler.value.boundAddress = localAddress }.get()
         return UDPTransport(
-            channel: channel, localAddress: localAddress, identity: identity.publicKey,
+            eventLoop: eventLoop, localAddress: localAddress, identity: identity.publicKey,
             handler: handler, ownsGroup: ownsGroup)
     }
 
     private init(
-        channel: Channel, localAddress: SocketAddress, identity: Ed25519.PublicKey,
+        eventLoop: EventLoop, localAddress: SocketAddress, identity: Ed25519.PublicKey,
         handler: NIOLoopBound<TransportHandler>, ownsGroup: EventLoopGroup?
     ) {
-        self.channel = channel
+        self.eventLoop = eventLoop
         self.localAddress = localAddress
         self.identity = identity
         self.handler = handler
@@ -82,7 +78,7 @@ public final class UDPTransport: Sendable {
     /// Makes a peer reachable (from a seed list or gossip).
     public func addPeer(_ peer: Ed25519.PublicKey, at endpoint: SocketAddress) async throws {
         let handler = self.handler
-        try await channel.eventLoop.submit { try handler.value.addPeer(peer, endpoint: endpoint) }.get()
+        try await eventLoop.submit { try handler.value.addPeer(peer, endpoint: endpoint) }.get()
     }
 
     /// Queues `message` for `peer`. Returns false (and counts a drop) when the
@@ -90,18 +86,18 @@ public final class UDPTransport: Sendable {
     @discardableResult
     public func send(_ message: [UInt8], to peer: Ed25519.PublicKey) async -> Bool {
         let handler = self.handler
-        return (try? await channel.eventLoop.submit { handler.value.send(message, to: peer) }.get()) ?? false
+        return (try? await eventLoop.submit { handler.value.send(message, to: peer) }.get()) ?? false
     }
 
     /// Queues many messages in one hop to the event loop, flushed together.
     @discardableResult
     public func send(_ messages: [[UInt8]], to peer: Ed25519.PublicKey) async -> Int {
         let handler = self.handler
-        return (try? await channel.eventLoop.submit {
+        return (try? await eventLoop.submit {
             messages.reduce(0) { $0 + (handler.value.send($1, to: peer, flush: false) ? 1 : 0) }
-        }.flatMap { accepted in
+        }.map { accepted in
             handler.value.flush()
-            return self.channel.eventLoop.makeSucceededFuture(accepted)
+            return accepted
         }.get()) ?? 0
     }
 
@@ -109,31 +105,35 @@ public final class UDPTransport: Sendable {
     /// queue `message` for `peer` and flush.
     @discardableResult
     public func sendOnEventLoop(_ message: [UInt8], to peer: Ed25519.PublicKey) -> Bool {
-        channel.eventLoop.preconditionInEventLoop()
+        eventLoop.preconditionInEventLoop()
         return handler.value.send(message, to: peer)
     }
 
     /// For code on the event loop: makes `peer` reachable at `endpoint`.
     public func addPeerOnEventLoop(_ peer: Ed25519.PublicKey, at endpoint: SocketAddress) throws {
-        channel.eventLoop.preconditionInEventLoop()
+        eventLoop.preconditionInEventLoop()
         try handler.value.addPeer(peer, endpoint: endpoint)
     }
 
     /// For code on the event loop: `peer` advertises `endpoint` (gossip); used unless
     /// the peer was already heard from elsewhere (`TransportCore.learn`).
     public func learnOnEventLoop(_ peer: Ed25519.PublicKey, at endpoint: SocketAddress) throws {
-        channel.eventLoop.preconditionInEventLoop()
+        eventLoop.preconditionInEventLoop()
         try handler.value.core.learn(peer, endpoint: endpoint)
     }
 
     public func counters() async -> TransportCounters {
         let handler = self.handler
-        return (try? await channel.eventLoop.submit { handler.value.core.counters }.get()) ?? TransportCounters()
+        return (try? await eventLoop.submit {
+            var counters = handler.value.core.counters
+            counters.socketReopens = handler.value.socketReopens
+            return counters
+        }.get()) ?? TransportCounters()
     }
 
     public func hasSession(with peer: Ed25519.PublicKey) async -> Bool {
         let handler = self.handler
-        return (try? await channel.eventLoop.submit { handler.value.core.hasSession(with: peer) }.get()) ?? false
+        return (try? await eventLoop.submit { handler.value.core.hasSession(with: peer) }.get()) ?? false
     }
 
     /// Datagrams the kernel dropped at this socket because its receive buffer was
@@ -144,7 +144,8 @@ public final class UDPTransport: Sendable {
     }
 
     public func close() async {
-        try? await channel.close()
+        let handler = self.handler
+        try? await eventLoop.flatSubmit { [eventLoop] in handler.value.close(on: eventLoop) }.get()
         try? await ownsGroup?.shutdownGracefully()
     }
 }
@@ -153,6 +154,38 @@ public enum TransportError: Error, CustomStringConvertible {
     case notBound
 
     public var description: String { "the UDP socket has no local address" }
+}
+
+/// Opens the transport's UDP socket, configured, with the handler in its pipeline: at
+/// bind, and again whenever NIO closed the previous one.
+struct SocketOpener: Sendable {
+    let maxDatagram: Int
+    let receiveBufferBytes: Int
+
+    func open(at address: SocketAddress, on eventLoop: EventLoop,
+              handler: NIOLoopBound<TransportHandler>) -> EventLoopFuture<Channel> {
+        let receiveBufferBytes = self.receiveBufferBytes
+        return DatagramBootstrap(group: eventLoop)
+            .channelOption(.socketOption(.so_reuseaddr), value: 1)
+            .channelOption(.datagramVectorReadMessageCount, value: 64)
+            .channelOption(.recvAllocator, value: FixedSizeRecvByteBufferAllocator(capacity: 64 * (maxDatagram + 64)))
+            .channelOption(.writeBufferWaterMark, value: .init(low: 1 << 20, high: 4 << 20))
+            .channelInitializer { channel in
+                channel.eventLoop.makeCompletedFuture {
+                    try channel.pipeline.syncOperations.addHandler(handler.value)
+                }
+            }
+            .bind(to: address)
+            .flatMap { channel in
+                // A large receive buffer absorbs bursts; as root, FORCE lifts the sysctl cap.
+                channel.setOption(.socketOption(.init(rawValue: SO_RCVBUFFORCE)), value: receiveBufferBytes)
+                    .flatMapError { _ in channel.setOption(.socketOption(.so_rcvbuf), value: receiveBufferBytes) }
+                    .flatMapError { _ in channel.eventLoop.makeSucceededVoidFuture() }
+                    .flatMap { channel.setOption(.socketOption(.so_sndbuf), value: 4 << 20) }
+                    .flatMapError { _ in channel.eventLoop.makeSucceededVoidFuture() }
+                    .map { channel }
+            }
+    }
 }
 
 /// Runs the core on the channel's event loop.
@@ -166,17 +199,27 @@ final class TransportHandler: ChannelInboundHandler {
     private var timer: RepeatedTask?
     private var needsFlush = false
     private let emulatedDelay: TimeAmount
+    private let socket: SocketOpener
+    /// Where the socket is bound; a reopened socket binds here again.
+    var boundAddress: SocketAddress?
+    /// Set by `close()`: the socket goes away on purpose and is not reopened.
+    private var closing = false
+    private(set) var socketReopens: UInt64 = 0
 
     static let tickInterval = TimeAmount.milliseconds(100)
+    static let reopenRetryInterval = TimeAmount.seconds(1)
 
-    init(core: UDPTransport.Core, emulatedDelay: TimeAmount, onMessage: @escaping UDPTransport.MessageHandler) {
+    init(core: UDPTransport.Core, socket: SocketOpener, emulatedDelay: TimeAmount,
+         onMessage: @escaping UDPTransport.MessageHandler) {
         self.core = core
+        self.socket = socket
         self.emulatedDelay = emulatedDelay
         self.onMessage = onMessage
     }
 
     func handlerAdded(context: ChannelHandlerContext) {
         self.context = context
+        timer?.cancel()
         let loopBound = NIOLoopBound(self, eventLoop: context.eventLoop)
         timer = context.eventLoop.scheduleRepeatedTask(initialDelay: Self.tickInterval, delay: Self.tickInterval) { _ in
             let handler = loopBound.value
@@ -186,8 +229,43 @@ final class TransportHandler: ChannelInboundHandler {
     }
 
     func handlerRemoved(context: ChannelHandlerContext) {
+        // A reopened socket may have taken this handler before the old pipeline let go.
+        guard self.context === context else { return }
         timer?.cancel()
         self.context = nil
+    }
+
+    func channelInactive(context: ChannelHandlerContext) {
+        context.fireChannelInactive()
+        guard !closing, let address = boundAddress else { return }
+        core.recordDrop(.socketError)
+        reopen(at: address, on: context.eventLoop)
+    }
+
+    /// A fresh socket at the same address, this handler (and so the core) in its
+    /// pipeline; retried every second while the address cannot be bound.
+    private func reopen(at address: SocketAddress, on eventLoop: EventLoop) {
+        let loopBound = NIOLoopBound(self, eventLoop: eventLoop)
+        socket.open(at: address, on: eventLoop, handler: loopBound).whenComplete { result in
+            let handler = loopBound.value
+            switch result {
+            case let .success(channel):
+                handler.socketReopens += 1
+                if handler.closing { channel.close(promise: nil) }
+            case .failure:
+                guard !handler.closing else { return }
+                eventLoop.scheduleTask(in: Self.reopenRetryInterval) {
+                    if !loopBound.value.closing { loopBound.value.reopen(at: address, on: eventLoop) }
+                }
+            }
+        }
+    }
+
+    /// Closes the socket for good.
+    func close(on eventLoop: EventLoop) -> EventLoopFuture<Void> {
+        closing = true
+        timer?.cancel()
+        return context?.channel.close() ?? eventLoop.makeSucceededVoidFuture()
     }
 
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {
@@ -225,6 +303,11 @@ final class TransportHandler: ChannelInboundHandler {
         for action in actions {
             switch action {
             case let .send(datagram, endpoint):
+                // The other address family: a certain refusal, and each refusal costs a socket.
+                guard endpoint.protocol == boundAddress?.protocol else {
+                    core.recordDrop(.noRoute)
+                    continue
+                }
                 var buffer = context.channel.allocator.buffer(capacity: datagram.count)
                 buffer.writeBytes(datagram)
                 let envelope = AddressedEnvelope(remoteAddress: endpoint, data: buffer)
@@ -233,9 +316,11 @@ final class TransportHandler: ChannelInboundHandler {
                     needsFlush = true
                     continue
                 }
-                let channel = context.channel
+                // Written through whichever socket is open by then.
+                let loopBound = NIOLoopBound(self, eventLoop: context.eventLoop)
                 context.eventLoop.scheduleTask(in: emulatedDelay) {
-                    channel.writeAndFlush(envelope, promise: nil)
+                    let handler = loopBound.value
+                    handler.context?.writeAndFlush(handler.wrapOutboundOut(envelope), promise: nil)
                 }
             case let .deliver(message, from):
                 onMessage(message, from)

@@ -157,6 +157,34 @@ import TradewindWire
         #expect(counters.handshakesCompleted >= 3, "expected several rekeys, got \(counters.handshakesCompleted)")
     }
 
+    /// The operating system refusing one send (here a broadcast without SO_BROADCAST;
+    /// in the field a firewall's EPERM or ENETUNREACH) makes NIO close the socket.
+    /// The transport opens a fresh one at the same address and both directions go on,
+    /// over the sessions it had.
+    @Test func aRefusedSendDoesNotLeaveThePeerDeaf() async throws {
+        let (a, b) = try await connectedPair()
+        defer { Task { await a.transport.close(); await b.transport.close() } }
+        await a.transport.send([1], to: b.key.publicKey)
+        #expect(await b.inbox.wait(for: 1))
+        let before = await a.transport.counters()
+
+        let stranger = Ed25519.PrivateKey.generate().publicKey
+        try await a.transport.addPeer(stranger, at: try SocketAddress(ipAddress: "255.255.255.255", port: 9))
+        await a.transport.send([2], to: stranger)
+        try await Task.sleep(nanoseconds: 300_000_000)
+
+        for round in 3..<6 {
+            await a.transport.send([UInt8(round)], to: b.key.publicKey)
+            await b.transport.send([UInt8(round)], to: a.key.publicKey)
+        }
+        #expect(await b.inbox.wait(for: 4), "B heard \(b.inbox.all) from A after the refused send")
+        #expect(await a.inbox.wait(for: 3), "A heard \(a.inbox.all) from B after the refused send")
+        let after = await a.transport.counters()
+        #expect(after.socketReopens >= 1 && before.socketReopens == 0)
+        #expect(after.handshakesCompleted == before.handshakesCompleted, "the sessions did not survive: \(after)")
+        #expect(a.transport.localAddress == (try SocketAddress(ipAddress: "127.0.0.1", port: a.transport.localAddress.port ?? 0)))
+    }
+
     @Test func restartedPeerReconnectsWithoutOperatorAction() async throws {
         var configuration = TransportConfiguration()
         configuration.keepaliveTimeout = TransportConfiguration.second / 2
