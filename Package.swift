@@ -143,6 +143,7 @@ let package = Package(
             name: "TradewindConsensusTests",
             dependencies: [
                 "TradewindConsensus", "TradewindLedger", "TradewindCrypto", "TradewindWire", "TradewindSimulation",
+                "TradewindPeerCore", "TradewindGossip",
                 "TradewindTestSupport",
             ]
         ),

@@ -120,7 +120,7 @@ extension ConsensusEngine {
             return
         }
         if needed {
-            for blockID in Array(candidates.keys) where candidates[blockID]?.missing.contains(id) == true {
+            for blockID in candidates.keys.sorted() where candidates[blockID]?.missing.contains(id) == true {
                 candidates[blockID]?.missing.remove(id)
                 candidates[blockID]?.bodies[id] = transaction
                 if candidates[blockID]?.missing.isEmpty == true { evaluate(blockID, state: state, into: &actions) }
@@ -159,7 +159,7 @@ extension ConsensusEngine {
             if candidate.missing.isEmpty {
                 evaluate(proposal.blockID, state: state, into: &actions)
             } else {
-                let ids = Array(candidate.missing.prefix(ConsensusMessage.maxTransactionsPerMessage))
+                let ids = Array(candidate.missing.sorted().prefix(ConsensusMessage.maxTransactionsPerMessage))
                 actions.append(.send(.transactionRequest(height: height, ids: ids), to: proposal.proposer))
                 if sender != proposal.proposer { actions.append(.send(.transactionRequest(height: height, ids: ids), to: sender)) }
             }

@@ -250,7 +250,7 @@ public struct ConsensusEngine: Sendable {
         // Sorted, so a run replays the same from its seed whatever the process's hash seed.
         for (blockID, candidate) in candidates.sorted(by: { $0.key < $1.key }) where !candidate.missing.isEmpty {
             let request = ConsensusMessage.transactionRequest(
-                height: height, ids: Array(candidate.missing.prefix(ConsensusMessage.maxTransactionsPerMessage)))
+                height: height, ids: Array(candidate.missing.sorted().prefix(ConsensusMessage.maxTransactionsPerMessage)))
             // The proposer, and every validator that prevoted the block (it holds the bodies).
             var holders: Set<Address> = [candidate.message.proposal.proposer]
             for (slot, stored) in votes where slot.kind == .prevote && stored.contains(where: { $0.blockID == blockID }) {

@@ -198,7 +198,8 @@ public struct Mempool: Sendable {
             let ids = (queue.next..<queue.firstMissing).prefix(maxCount).compactMap { queue.ids[$0] }
             return (ids.first.flatMap { entries[$0]?.arrival } ?? 0, ids)
         }
-        runs.sort { $0.arrival < $1.arrival }
+        // Ties by the first id: a block's contents must not follow the dictionary's order.
+        runs.sort { ($0.arrival, $0.ids.first ?? .zero) < ($1.arrival, $1.ids.first ?? .zero) }
         var picked: [IdentifiedTransaction] = []
         picked.reserveCapacity(min(maxCount, readyCount))
         var used = 0

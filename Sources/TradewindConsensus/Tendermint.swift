@@ -349,7 +349,7 @@ public struct Tendermint<Validator: Hashable & Comparable & Sendable, Value: Has
             progressed = false
             let r = round
             // Decision: a proposal in any round with a quorum of precommits for it.
-            for (proposalRound, proposal) in proposals where validity[proposalRound] == true {
+            for (proposalRound, proposal) in proposals.sorted(by: { $0.key < $1.key }) where validity[proposalRound] == true {
                 let supporting = (precommits[proposalRound] ?? [:]).filter { $0.value.contains(proposal.value) }
                 if supporting.count >= quorum {
                     decided = true

@@ -1,6 +1,8 @@
 import TradewindConsensus
 import TradewindCrypto
+import TradewindGossip
 import TradewindLedger
+import TradewindPeerCore
 import TradewindSimulation
 import TradewindWire
 
@@ -37,30 +39,52 @@ struct Roster: Sendable {
     var count: Int { authorityKeys.count + otherKeys.count }
     func address(_ id: Int) -> Address { keys[id].publicKey.address }
     func id(of address: Address) -> Int? { keys.firstIndex { $0.publicKey.address == address } }
+
+    /// A placeholder endpoint per peer: the simulated network routes by identity.
+    func endpoint(_ id: Int) -> PeerEndpoint { PeerEndpoint(ip: [10, 1, UInt8(id / 256), UInt8(id % 256)], port: 7000)! }
 }
 
-/// What survives a crash: the committed chain and state, and the signed state.
-struct DurableStore: Sendable {
+/// What survives a crash: the committed chain and state, and the signed state,
+/// with LMDB's contract (a commit applies block, certificate and state at once).
+struct DurableStore: PeerStorage, Sendable {
     var state = MemoryState()
     var blocks: [UInt64: (block: Block, certificate: CommitCertificate)] = [:]
     var signed: ConsensusEngine.Core.SignedState?
     var head: ConsensusEngine.Head
+
+    func read<T>(_ body: (MemoryState) -> T) -> T { body(state) }
+    mutating func persist(_ signed: ConsensusEngine.Core.SignedState) { self.signed = signed }
+    mutating func commit(_ block: Block, certificate: CommitCertificate, execution: Ledger.Execution) {
+        state.apply(execution.writes)
+        blocks[block.header.height] = (block, certificate)
+        head = ConsensusEngine.Head(height: block.header.height, blockID: block.header.id, stateRoot: execution.stateRoot,
+                                    time: block.header.time, certificate: certificate)
+    }
+    func committedBlock(at height: UInt64) -> (block: Block, certificate: CommitCertificate)? { blocks[height] }
 }
 
-/// A peer in the simulator: the consensus engine over an in-memory store with the
-/// same contract as LMDB (a commit applies the block and its state atomically).
+/// A whole peer in the simulator: `PeerCore` (agreement, gossip, routing) over an
+/// in-memory store, exactly as the running peer drives it over LMDB and UDP.
 struct ChainNode: SimulatedNode {
     typealias ID = Int
-    typealias Message = ConsensusMessage
+    typealias Message = [UInt8]
+    typealias Core = PeerCore<SeededRandom>
 
     let id: Int
     let roster: Roster
-    var engine: ConsensusEngine
+    var core: Core
     var store: DurableStore
     /// Committed (height, block id, state root, simulated time) in order, for the checks.
     var commits: [(height: UInt64, blockID: Bytes32, stateRoot: Bytes32, at: UInt64)] = []
+    var failures: [String] = []
+    var clock: UInt64 = 0
+
+    var engine: ConsensusEngine { core.engine }
 
     static func now(_ simulated: UInt64) -> UInt64 { Roster.genesisTime * 1_000_000 + simulated }
+    static func time(_ simulated: UInt64) -> PeerTime {
+        PeerTime(wallNanoseconds: now(simulated), monotonicNanoseconds: simulated)
+    }
 
     init(id: Int, roster: Roster, configuration: ConsensusEngine.Configuration = .init(), now: UInt64 = 0) {
         let genesis = roster.ledger.genesisState()
@@ -76,51 +100,72 @@ struct ChainNode: SimulatedNode {
         self.id = id
         self.roster = roster
         self.store = store
+        clock = now
         let chain = try! StateOverlay(base: store.state).record(.chain, as: ChainState.self)!
-        engine = ConsensusEngine(ledger: roster.ledger, key: roster.keys[id], me: roster.address(id), head: store.head,
-                                 chain: chain, lastSigned: store.signed, now: Self.now(now), configuration: configuration)
+        let engine = ConsensusEngine(ledger: roster.ledger, key: roster.keys[id], me: roster.address(id), head: store.head,
+                                     chain: chain, lastSigned: store.signed, now: Self.now(now), configuration: configuration)
+        // Every peer knows every other from its configuration, as in a configured mesh.
+        let seeds = Dictionary(uniqueKeysWithValues: (0..<roster.count).filter { $0 != id }.map {
+            (roster.address($0), roster.endpoint($0))
+        })
+        let role: MemberRole = roster.ledger.genesis.authorities.map(\.address).contains(roster.address(id)) ? .authority : .participant
+        let generation = UInt64(now / SimulatedTime.millisecond)
+        core = Core(engine: engine, endpoint: roster.endpoint(id), role: role, seeds: seeds, now: Self.time(now),
+                    random: { stream in SeededRandom(seed: UInt64(id) &* 7_919 &+ UInt64(stream) &* 104_729 &+ generation) })
     }
 
-    mutating func perform(_ actions: [ConsensusEngine.Action]) -> [(to: Int, message: ConsensusMessage)] {
-        var out: [(to: Int, message: ConsensusMessage)] = []
-        var applied = false
-        for action in actions {
-            switch action {
-            case let .persist(signed):
-                store.signed = signed
-            case let .broadcast(message):
-                for other in 0..<roster.count where other != id { out.append((other, message)) }
-            case let .send(message, to):
-                if let other = roster.id(of: to) { out.append((other, message)) }
-            case let .commit(block, certificate, execution):
-                store.state.apply(execution.writes)
-                store.blocks[block.header.height] = (block, certificate)
-                store.head = ConsensusEngine.Head(height: block.header.height, blockID: block.header.id,
-                                                  stateRoot: execution.stateRoot, time: block.header.time,
-                                                  certificate: certificate)
-                commits.append((block.header.height, block.header.id, execution.stateRoot, engine.now))
-                applied = true
-            case let .sendCommittedBlock(height, to):
-                if let stored = store.blocks[height], let other = roster.id(of: to) {
-                    out.append((other, .committedBlock(stored.block, stored.certificate)))
-                }
-            }
+    mutating func receive(_ message: [UInt8], from sender: Int, now: UInt64) -> [(to: Int, message: [UInt8])] {
+        clock = now
+        let address = roster.address(sender)
+        return step { core, store throws(PeerStorageError) in
+            try core.receive(message, from: address, now: Self.time(now), storage: &store)
         }
-        if applied { out += perform(engine.resume(now: engine.now, state: store.state)) }
-        return out
     }
 
-    mutating func receive(_ message: ConsensusMessage, from sender: Int, now: UInt64) -> [(to: Int, message: ConsensusMessage)] {
-        let actions = engine.receive(message, from: roster.address(sender), now: Self.now(now), state: store.state)
-        return perform(actions)
+    mutating func tick(now: UInt64) -> [(to: Int, message: [UInt8])] {
+        clock = now
+        return step { core, store throws(PeerStorageError) in try core.tick(now: Self.time(now), storage: &store) }
     }
 
-    mutating func tick(now: UInt64) -> [(to: Int, message: ConsensusMessage)] {
-        perform(engine.tick(now: Self.now(now), state: store.state))
+    mutating func submit(_ transaction: Transaction, now: UInt64) -> [(to: Int, message: [UInt8])] {
+        clock = now
+        let checked = Core.CheckedTransaction(identified: IdentifiedTransaction(transaction),
+                                              signatureValid: transaction.hasValidSignature(network: roster.ledger.networkID))
+        return step { core, store throws(PeerStorageError) in
+            try core.submit([checked], now: Self.time(now), storage: &store).outputs
+        }
     }
 
-    mutating func submit(_ transaction: Transaction, now: UInt64) -> [(to: Int, message: ConsensusMessage)] {
-        let (_, actions) = engine.submit(transaction, now: Self.now(now), state: store.state)
-        return perform(actions)
+    /// One input through the core; its outputs carried out as the peer's shell does
+    /// (signatures checked here at once).
+    mutating func step(_ body: (inout Core, inout DurableStore) throws(PeerStorageError) -> [Core.Output])
+        -> [(to: Int, message: [UInt8])] {
+        var pending: [Core.Output]
+        do { pending = try body(&core, &store) } catch {
+            failures.append("\(error)")
+            return []
+        }
+        var sends: [(to: Int, message: [UInt8])] = []
+        var index = 0
+        while index < pending.count {
+            switch pending[index] {
+            case let .send(envelope, to):
+                if let other = roster.id(of: to) { sends.append((other, envelope.wireEncoded)) }
+            case let .verify(transactions):
+                let network = roster.ledger.networkID
+                let checked = transactions.map {
+                    Core.CheckedTransaction(identified: IdentifiedTransaction($0), signatureValid: $0.hasValidSignature(network: network))
+                }
+                do { pending += try core.checked(checked, now: Self.time(clock), storage: &store) } catch {
+                    failures.append("\(error)")
+                }
+            case .learn:
+                break
+            case let .committed(block, _, execution):
+                commits.append((block.header.height, block.header.id, execution.stateRoot, Self.now(clock)))
+            }
+            index += 1
+        }
+        return sends
     }
 }

@@ -15,7 +15,9 @@ enum CLIProcess {
 
     static var binary: String { ChildProcess.buildDirectory.appendingPathComponent("tradewind").path }
 
-    static func run(_ arguments: [String], input: String = "") throws -> Outcome {
+    /// Runs `tradewind ARGUMENTS`; one that has not ended after `timeout` seconds is
+    /// killed (and reported as `crashed`), so a hang fails the test instead of stalling it.
+    static func run(_ arguments: [String], input: String = "", timeout: TimeInterval = 120) throws -> Outcome {
         let process = Process()
         process.executableURL = URL(fileURLWithPath: binary)
         process.arguments = arguments
@@ -24,13 +26,20 @@ enum CLIProcess {
         process.standardOutput = stdout
         process.standardError = stderr
         try process.run()
+        let pid = process.processIdentifier
+        let watchdog = DispatchWorkItem { kill(pid, SIGKILL) }
+        DispatchQueue.global().asyncAfter(deadline: .now() + timeout, execute: watchdog)
+        defer { watchdog.cancel() }
+        // Standard error is drained beside standard output, so neither pipe fills up
+        // and blocks the child while the other is read.
+        let error = PipeDrain(stderr.fileHandleForReading)
         stdin.fileHandleForWriting.write(Data(input.utf8))
         try stdin.fileHandleForWriting.close()
         let output = stdout.fileHandleForReading.readDataToEndOfFile()
-        let error = stderr.fileHandleForReading.readDataToEndOfFile()
         process.waitUntilExit()
         return Outcome(status: process.terminationStatus, output: String(decoding: output, as: UTF8.self),
-                       error: String(decoding: error, as: UTF8.self), crashed: process.terminationReason == .uncaughtSignal)
+                       error: String(decoding: error.wait(), as: UTF8.self),
+                       crashed: process.terminationReason == .uncaughtSignal)
     }
 
     struct TerminalError: Error, CustomStringConvertible { let description: String }
@@ -75,5 +84,24 @@ enum CLIProcess {
         transcript += String(decoding: reader.readDataToEndOfFile(), as: UTF8.self)
         process.waitUntilExit()
         return (process.terminationStatus, transcript)
+    }
+}
+
+/// Reads a pipe to its end on a thread of its own.
+final class PipeDrain: @unchecked Sendable {
+    private let done = DispatchSemaphore(value: 0)
+    private var data = Data()
+
+    init(_ handle: FileHandle) {
+        Thread.detachNewThread { [self] in
+            data = handle.readDataToEndOfFile()
+            done.signal()
+        }
+    }
+
+    /// Everything the pipe carried; waits for its writer to close it.
+    func wait() -> Data {
+        done.wait()
+        return data
     }
 }
