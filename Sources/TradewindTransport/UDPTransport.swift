@@ -165,17 +165,24 @@ struct SocketOpener: Sendable {
     func open(at address: SocketAddress, on eventLoop: EventLoop,
               handler: NIOLoopBound<TransportHandler>) -> EventLoopFuture<Channel> {
         let receiveBufferBytes = self.receiveBufferBytes
+        // A bind that fails leaves its channel open (NIO does not close it): close it here.
+        let opened = NIOLoopBoundBox.makeEmptyBox(valueType: Channel.self, eventLoop: eventLoop)
         return DatagramBootstrap(group: eventLoop)
             .channelOption(.socketOption(.so_reuseaddr), value: 1)
             .channelOption(.datagramVectorReadMessageCount, value: 64)
             .channelOption(.recvAllocator, value: FixedSizeRecvByteBufferAllocator(capacity: 64 * (maxDatagram + 64)))
             .channelOption(.writeBufferWaterMark, value: .init(low: 1 << 20, high: 4 << 20))
             .channelInitializer { channel in
-                channel.eventLoop.makeCompletedFuture {
+                opened.value = channel
+                return channel.eventLoop.makeCompletedFuture {
                     try channel.pipeline.syncOperations.addHandler(handler.value)
                 }
             }
             .bind(to: address)
+            .flatMapError { error in
+                opened.value?.close(promise: nil)
+                return eventLoop.makeFailedFuture(error)
+            }
             .flatMap { channel in
                 // A large receive buffer absorbs bursts; as root, FORCE lifts the sysctl cap.
                 channel.setOption(.socketOption(.init(rawValue: SO_RCVBUFFORCE)), value: receiveBufferBytes)
@@ -219,7 +226,9 @@ final class TransportHandler: ChannelInboundHandler {
 
     func handlerAdded(context: ChannelHandlerContext) {
         self.context = context
-        timer?.cancel()
+        // One timer for the transport's life, whichever socket is open: reopening
+        // (perhaps many times a second) must not keep pushing the next tick back.
+        guard timer == nil, !closing else { return }
         let loopBound = NIOLoopBound(self, eventLoop: context.eventLoop)
         timer = context.eventLoop.scheduleRepeatedTask(initialDelay: Self.tickInterval, delay: Self.tickInterval) { _ in
             let handler = loopBound.value
@@ -231,7 +240,6 @@ final class TransportHandler: ChannelInboundHandler {
     func handlerRemoved(context: ChannelHandlerContext) {
         // A reopened socket may have taken this handler before the old pipeline let go.
         guard self.context === context else { return }
-        timer?.cancel()
         self.context = nil
     }
 
@@ -299,12 +307,17 @@ final class TransportHandler: ChannelInboundHandler {
     }
 
     func perform(_ actions: [UDPTransport.Core.Action]) {
-        guard let context else { return }
         for action in actions {
             switch action {
             case let .send(datagram, endpoint):
-                // The other address family: a certain refusal, and each refusal costs a socket.
-                guard endpoint.protocol == boundAddress?.protocol else {
+                // Read for every send: delivering a message may have reopened the socket.
+                guard let context else {
+                    core.recordDrop(.socketError)
+                    continue
+                }
+                // IPv6 from an IPv4 socket: a certain refusal, and each refusal costs a
+                // socket. (An IPv6 socket reaches IPv4 addresses unless it is v6-only.)
+                guard !(endpoint.protocol == .inet6 && boundAddress?.protocol == .inet) else {
                     core.recordDrop(.noRoute)
                     continue
                 }

@@ -226,6 +226,11 @@ struct MeshScenario: CustomStringConvertible {
             }
         }
         checker.checkValidity(simulation, honest: honest, roster: roster)
+        for id in honest.sorted() {
+            if let failure = simulation.node(id)?.failures.first {
+                checker.violations.append("storage: peer \(id) failed to read or write its store: \(failure)")
+            }
+        }
         var recovery: [Double] = []
         for id in honest.sorted() {
             guard let at = firstCommitAfterRecovery[id] else {
