@@ -38,7 +38,7 @@ let package = Package(
         .target(name: "TradewindWire"),
         .target(name: "TradewindCrypto", dependencies: ["CSodium", "TradewindWire"]),
         .target(name: "TradewindStore", dependencies: ["CLMDB", "TradewindWire"]),
-        .target(name: "TradewindSimulation"),
+        .target(name: "TradewindSimulation", dependencies: ["TradewindWire"]),
 
         // Pure protocol cores: inputs and time in, actions out.
         .target(name: "TradewindLedger", dependencies: ["TradewindCrypto", "TradewindWire"]),

@@ -5,6 +5,7 @@ import TradewindCrypto
 import TradewindLedger
 import TradewindChainStore
 import TradewindStore
+import TradewindTransport
 import TradewindWire
 
 /// A fresh peer syncing a certified chain: each block's certificate (a quorum of
@@ -90,11 +91,11 @@ enum CatchupBench {
             ledger: chain.ledger, key: nil, me: follower.publicKey.address,
             head: .init(height: 0, blockID: head.blockID, stateRoot: head.stateRoot, time: chain.ledger.genesis.genesisTime,
                         certificate: nil),
-            chain: state, lastSigned: nil, now: UInt64(Date().timeIntervalSince1970 * 1e9))
+            chain: state, lastSigned: nil, now: SystemClock.now)
         let source = chain.blocks[0].1.signatures[0].validator
         let start = DispatchTime.now().uptimeNanoseconds
         for (block, certificate) in chain.blocks {
-            let now = UInt64(Date().timeIntervalSince1970 * 1e9)
+            let now = SystemClock.now
             let actions = try store.withState { engine.receive(.committedBlock(block, certificate), from: source, now: now, state: $0) }
             var committed = false
             for case let .commit(committedBlock, committedCertificate, execution) in actions {

@@ -5,6 +5,7 @@ import TradewindCrypto
 import TradewindLedger
 import TradewindChainStore
 import TradewindStore
+import TradewindTransport
 import TradewindWire
 
 /// One peer's whole path for transactions, in process: decode → verify (all cores,
@@ -67,7 +68,7 @@ enum PipelineBench {
         configuration.mempool.maxBytes = 1 << 30
         configuration.mempool.maxPerSender = 1 << 20
         configuration.mempool.sequenceWindow = 1 << 20
-        let now = { UInt64(Date().timeIntervalSince1970 * 1e9) }
+        let now = { SystemClock.now }
         var engine = ConsensusEngine(
             ledger: ledger, key: authority, me: authority.publicKey.address,
             head: .init(height: head.height, blockID: head.blockID, stateRoot: head.stateRoot,

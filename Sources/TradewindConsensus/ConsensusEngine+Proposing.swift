@@ -4,7 +4,7 @@ import TradewindWire
 
 extension ConsensusEngine {
     /// The block time this peer would give a block now: its clock, strictly after the parent's.
-    var nextBlockTime: UInt64 { max(now / 1_000_000, head.time + 1) }
+    var nextBlockTime: UInt64 { max(now.wall.milliseconds, head.time + 1) }
 
     /// Builds this proposer's block from the mempool (per-sender order, up to the
     /// genesis caps) and pending evidence, executes it, and proposes its id.

@@ -5,9 +5,9 @@ import TradewindWire
 extension ConsensusEngine {
     /// A message from `sender`. Anything malformed, unsigned or out of place is
     /// dropped (and counted); nothing a peer sends can make this engine trap.
-    public mutating func receive(_ message: ConsensusMessage, from sender: Address, now: UInt64,
+    public mutating func receive(_ message: ConsensusMessage, from sender: Address, now: PeerTime,
                                  state: some StateView) -> [Action] {
-        self.now = max(self.now, now)
+        self.now.advance(to: now)
         var actions: [Action] = []
         resumeIfNeeded(state: state, into: &actions)
         guard !awaitingApply else { return actions }
@@ -53,15 +53,15 @@ extension ConsensusEngine {
     /// A transaction a client handed to this peer: checked against the committed
     /// state, admitted to the mempool and relayed. `verified` says the shell already
     /// checked its signature (on another core).
-    public mutating func submit(_ transaction: Transaction, verified: Bool = false, now: UInt64,
+    public mutating func submit(_ transaction: Transaction, verified: Bool = false, now: PeerTime,
                                 state: some StateView) -> (Submission, [Action]) {
         submit(IdentifiedTransaction(transaction), verified: verified, now: now, state: state)
     }
 
     /// `submit` for a transaction whose id and size the caller already computed.
-    public mutating func submit(_ identified: IdentifiedTransaction, verified: Bool = false, now: UInt64,
+    public mutating func submit(_ identified: IdentifiedTransaction, verified: Bool = false, now: PeerTime,
                                 state: some StateView) -> (Submission, [Action]) {
-        self.now = max(self.now, now)
+        self.now.advance(to: now)
         var actions: [Action] = []
         resumeIfNeeded(state: state, into: &actions)
         let submission = admit(identified, verifySignature: !verified, state: state)
@@ -96,14 +96,14 @@ extension ConsensusEngine {
         // A sequence ahead of the account's waits in the pool; anything else that fails never applies.
         if let failure, failure.code.resultClass != .retry { return .rejected(failure) }
         let next = (try? StateOverlay(base: state).record(.account(transaction.sender), as: AccountState.self))??.nextSequence ?? 0
-        let admission = mempool.add(transaction, id: id, size: size, nextSequence: next, now: now)
+        let admission = mempool.add(transaction, id: id, size: size, nextSequence: next, now: now.monotonic)
         return admission == .added ? .accepted(id) : .mempool(admission)
     }
 
     /// Transactions from the network whose signatures the shell already verified
     /// (on all cores, once each): fill waiting proposals, then go to the mempool.
-    public mutating func receive(verified transactions: [IdentifiedTransaction], now: UInt64, state: some StateView) -> [Action] {
-        self.now = max(self.now, now)
+    public mutating func receive(verified transactions: [IdentifiedTransaction], now: PeerTime, state: some StateView) -> [Action] {
+        self.now.advance(to: now)
         var actions: [Action] = []
         resumeIfNeeded(state: state, into: &actions)
         for transaction in transactions { accept(transaction, verified: true, state: state, into: &actions) }
@@ -194,7 +194,7 @@ extension ConsensusEngine {
 
     /// Block time rule: after the parent's, and not ahead of this peer's clock by more than the drift.
     func isTimely(_ header: BlockHeader) -> Bool {
-        header.time > head.time && header.time <= now / 1_000_000 + ledger.parameters.maxClockDriftMs
+        header.time > head.time && header.time <= now.wall.milliseconds + ledger.parameters.maxClockDriftMs
     }
 
     /// Executes a candidate whose bodies are all present and records the verdict.
@@ -288,8 +288,8 @@ extension ConsensusEngine {
     }
 
     mutating func serveCommitted(_ requested: UInt64, to peer: Address, into actions: inout [Action]) {
-        if let last = served[peer], last.height == requested, now < last.at + 200_000_000 { return }
-        served[peer] = (requested, now)
+        if let last = served[peer], last.height == requested, now.monotonic < last.at + .milliseconds(200) { return }
+        served[peer] = (requested, now.monotonic)
         actions.append(.sendCommittedBlock(height: requested, to: peer))
     }
 
@@ -342,8 +342,8 @@ extension ConsensusEngine {
         guard !awaitingApply, signatures.count >= commitQuorum else { return }
         guard let candidate = candidates[blockID], let execution = candidate.execution, let block = candidate.block else {
             // Certified but not held (or not yet judged): ask for it.
-            if now >= lastSyncRequest + configuration.resendInterval {
-                lastSyncRequest = now
+            if now.monotonic >= lastSyncRequest + configuration.resendInterval {
+                lastSyncRequest = now.monotonic
                 actions.append(.broadcast(.blockRequest(height: height)))
             }
             return
@@ -358,14 +358,14 @@ extension ConsensusEngine {
         head = Head(height: block.header.height, blockID: block.header.id, stateRoot: execution.stateRoot,
                     time: block.header.time, certificate: certificate)
         chain = execution.chain
-        lastCommitAt = now
+        lastCommitAt = now.monotonic
         // What the block included, and anything of the same senders now stale, leaves the pool;
         // parked transactions whose gap it filled become ready.
         var applied: [Address: UInt64] = [:]
         for outcome in execution.included {
             applied[outcome.transaction.sender] = max(applied[outcome.transaction.sender] ?? 0, outcome.transaction.sequence + 1)
         }
-        mempool.recheck(included: execution.included.map(\.id), now: now) { applied[$0] ?? 0 }
+        mempool.recheck(included: execution.included.map(\.id), now: now.monotonic) { applied[$0] ?? 0 }
         if let offenses = try? block.offenses() { for offense in offenses { evidencePool[offense] = nil } }
         // The next height starts once the shell has applied the block: everything it
         // does reads the state after this block, which `state` is not yet.
@@ -374,8 +374,8 @@ extension ConsensusEngine {
 
     /// Starts the next height if a commit is waiting for it; the shell calls this
     /// right after applying a committed block (every other input does it too).
-    public mutating func resume(now: UInt64, state: some StateView) -> [Action] {
-        self.now = max(self.now, now)
+    public mutating func resume(now: PeerTime, state: some StateView) -> [Action] {
+        self.now.advance(to: now)
         var actions: [Action] = []
         resumeIfNeeded(state: state, into: &actions)
         return actions

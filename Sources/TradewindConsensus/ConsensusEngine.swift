@@ -17,9 +17,9 @@ public struct ConsensusEngine: Sendable {
         public var timeouts = Core.Timeouts()
         /// How often this peer resends its own messages of the current height: the
         /// algorithm assumes eventual delivery, which over lossy UDP means resending.
-        public var resendInterval: UInt64 = 300_000_000
+        public var resendInterval: Duration = .milliseconds(300)
         /// How long without a commit before asking everyone for the next block.
-        public var syncInterval: UInt64 = 1_000_000_000
+        public var syncInterval: Duration = .seconds(1)
         /// Evidence older than this many heights is not included in blocks.
         public var evidenceMaxAge: UInt64 = 100
         public var mempool = Mempool.Limits()
@@ -96,7 +96,7 @@ public struct ConsensusEngine: Sendable {
     }
 
     struct Timer: Sendable {
-        var due: UInt64
+        var due: MonotonicInstant
         var kind: Core.Timeout
         var height: UInt64
         var round: Int
@@ -131,16 +131,16 @@ public struct ConsensusEngine: Sendable {
     var early: [(ConsensusMessage, Address)] = []
     /// Offences seen and verified, not yet committed, with their evidence.
     var evidencePool: [Offense: Evidence] = [:]
-    var served: [Address: (height: UInt64, at: UInt64)] = [:]
-    var lastResend: UInt64 = 0
-    var lastSyncRequest: UInt64 = 0
-    var lastCommitAt: UInt64
+    var served: [Address: (height: UInt64, at: MonotonicInstant)] = [:]
+    var lastResend: MonotonicInstant = .zero
+    var lastSyncRequest: MonotonicInstant = .zero
+    var lastCommitAt: MonotonicInstant
     var started = false
     /// A block was committed and the shell has not yet applied it.
     var awaitingApply = false
     /// The highest height any peer has shown us: we are behind if it exceeds ours.
     public internal(set) var highestSeen: UInt64 = 0
-    public internal(set) var now: UInt64
+    public internal(set) var now: PeerTime
 
     /// Counters for status and metrics.
     public internal(set) var invalidMessages: UInt64 = 0
@@ -150,7 +150,7 @@ public struct ConsensusEngine: Sendable {
     /// `key` is nil for a peer that never signs. `lastSigned` is the durable safety
     /// state (nil on a fresh peer).
     public init(ledger: Ledger, key: Ed25519.PrivateKey?, me: Address, head: Head, chain: ChainState,
-                lastSigned: Core.SignedState?, now: UInt64, configuration: Configuration = .init()) {
+                lastSigned: Core.SignedState?, now: PeerTime, configuration: Configuration = .init()) {
         self.ledger = ledger
         network = ledger.networkID
         self.key = key
@@ -159,7 +159,7 @@ public struct ConsensusEngine: Sendable {
         self.head = head
         self.chain = chain
         self.now = now
-        lastCommitAt = now
+        lastCommitAt = now.monotonic
         mempool = Mempool(limits: configuration.mempool)
         validators = chain.authorities(at: head.height + 1)
         if key != nil, validators.contains(me) {
@@ -186,9 +186,10 @@ public struct ConsensusEngine: Sendable {
 
     // MARK: Time
 
-    /// Advances the clock (Unix nanoseconds): timers, block production, resends and sync.
-    public mutating func tick(now: UInt64, state: some StateView) -> [Action] {
-        self.now = max(self.now, now)
+    /// Advances the clocks: timers, block production, resends and sync.
+    public mutating func tick(now: PeerTime, state: some StateView) -> [Action] {
+        self.now.advance(to: now)
+        let monotonic = self.now.monotonic
         var actions: [Action] = []
         resumeIfNeeded(state: state, into: &actions)
         if !started {
@@ -199,26 +200,26 @@ public struct ConsensusEngine: Sendable {
                 perform(started, state: state, into: &actions)
             }
         }
-        let due = timers.filter { $0.due <= self.now }
-        timers.removeAll { $0.due <= self.now }
+        let due = timers.filter { $0.due <= monotonic }
+        timers.removeAll { $0.due <= monotonic }
         for timer in due {
             guard var core else { break }
             let fired = core.timeout(timer.kind, height: timer.height, round: timer.round)
             self.core = core
             perform(fired, state: state, into: &actions)
         }
-        mempool.expire(now: self.now)
+        mempool.expire(now: monotonic)
         if let round = pendingProposalRound, readyToPropose {
             pendingProposalRound = nil
             propose(round: round, state: state, into: &actions)
         }
-        if self.now >= lastResend + configuration.resendInterval {
-            lastResend = self.now
+        if monotonic >= lastResend + configuration.resendInterval {
+            lastResend = monotonic
             resend(into: &actions)
         }
-        let idle = self.now >= lastCommitAt + configuration.syncInterval
-        if (highestSeen > height || idle) && self.now >= lastSyncRequest + configuration.syncInterval {
-            lastSyncRequest = self.now
+        let idle = monotonic >= lastCommitAt + configuration.syncInterval
+        if (highestSeen > height || idle) && monotonic >= lastSyncRequest + configuration.syncInterval {
+            lastSyncRequest = monotonic
             actions.append(.broadcast(.blockRequest(height: height)))
         }
         return actions
@@ -227,7 +228,8 @@ public struct ConsensusEngine: Sendable {
     /// Round 0 waits for the block interval when transactions wait (parked ones, which
     /// no block can take, do not count), else for the heartbeat.
     var readyToPropose: Bool {
-        let sinceParent = now / 1_000_000 >= head.time ? now / 1_000_000 - head.time : 0
+        let wallMilliseconds = now.wall.milliseconds
+        let sinceParent = wallMilliseconds >= head.time ? wallMilliseconds - head.time : 0
         let parameters = ledger.parameters
         return sinceParent >= parameters.heartbeatIntervalMs
             || (mempool.readyCount > 0 && sinceParent >= parameters.blockIntervalMs)
@@ -289,11 +291,12 @@ public struct ConsensusEngine: Sendable {
                     pendingProposalRound = round
                 }
             case let .schedule(kind, timerHeight, round, after):
-                var due = now + after
+                var due = now.monotonic + after
                 if kind == .propose && round == 0 {
-                    // Everyone waits for the heartbeat before giving up on round 0's proposer.
-                    let heartbeat = (head.time + ledger.parameters.heartbeatIntervalMs) * 1_000_000
-                    due = max(now, heartbeat) + after
+                    // Everyone waits for the heartbeat before giving up on round 0's proposer:
+                    // a wall-clock instant, turned into a wait on the monotonic clock.
+                    let heartbeat = UnixInstant(milliseconds: head.time + ledger.parameters.heartbeatIntervalMs)
+                    due = now.monotonic + max(.zero, heartbeat - now.wall) + after
                 }
                 timers.append(Timer(due: due, kind: kind, height: timerHeight, round: round))
             case let .decide(_, round, value, _):

@@ -9,20 +9,20 @@ import TradewindWire
 /// ready (a block can take them); one after a gap is parked, waiting for the missing
 /// sequence, and is dropped if still waiting `Limits.parkedLifetime` after it
 /// arrived. Only sequences below the account's next + `sequenceWindow` are admitted.
-/// Time is an input (`now`, nanoseconds): nothing here reads a clock.
+/// Time is an input (`now`, on the peer's monotonic clock): nothing here reads a clock.
 public struct Mempool: Sendable {
     /// Admitted sequences lie in `next ..< next + sequenceWindow`, where `next` is the
     /// account's committed next sequence: a farther one is refused, not parked.
     public static let sequenceWindow: UInt64 = 64
     /// How long a parked transaction may wait for the sequence it is missing: 60 s
     /// from its arrival at this peer.
-    public static let defaultParkedLifetime: UInt64 = 60_000_000_000
+    public static let defaultParkedLifetime: Duration = .seconds(60)
 
     public struct Limits: Sendable {
         public var maxTransactions = 20_000
         public var maxBytes = 16 << 20
         public var maxPerSender = 256
-        /// Nanoseconds after its arrival that a transaction still parked is dropped.
+        /// How long after its arrival a transaction still parked is dropped.
         public var parkedLifetime = Mempool.defaultParkedLifetime
         /// Admitted sequences lie below the account's next + this (benchmarks that
         /// preload one engine raise it; a peer keeps `Mempool.sequenceWindow`).
@@ -49,8 +49,8 @@ public struct Mempool: Sendable {
         /// In the unbroken run from the account's next sequence: a block can take it.
         case ready
         /// Parked behind `missing`, the first sequence from the account's next that no
-        /// transaction here has; dropped at `expiresAt` (nanoseconds) if still waiting.
-        case waiting(missing: UInt64, expiresAt: UInt64)
+        /// transaction here has; dropped at `expiresAt` if still waiting.
+        case waiting(missing: UInt64, expiresAt: MonotonicInstant)
     }
 
     struct Entry: Sendable {
@@ -59,7 +59,7 @@ public struct Mempool: Sendable {
         /// Arrival order, for fairness between senders.
         var arrival: UInt64
         /// Arrival time (nanoseconds), for the expiry of parked transactions.
-        var arrivedAt: UInt64
+        var arrivedAt: MonotonicInstant
     }
 
     /// One sender's transactions by sequence, all at or above `next`.
@@ -96,7 +96,7 @@ public struct Mempool: Sendable {
     /// Transactions a block could take now (the rest are parked).
     public private(set) var readyCount = 0
     /// No parked transaction expires before this time (nanoseconds): `expire` is free until then.
-    private var nextExpiry = UInt64.max
+    private var nextExpiry = MonotonicInstant(nanoseconds: .max)
 
     public init(limits: Limits = .init()) { self.limits = limits }
 
@@ -127,7 +127,7 @@ public struct Mempool: Sendable {
     /// transaction of the longest queue when a shorter queue's transaction arrives at
     /// a full pool.
     public mutating func add(_ transaction: Transaction, id: Bytes32, size: Int, nextSequence: UInt64,
-                             now: UInt64) -> Admission {
+                             now: MonotonicInstant) -> Admission {
         guard entries[id] == nil else { return .duplicate }
         let sender = transaction.sender
         advance(sender, to: nextSequence)
@@ -227,7 +227,7 @@ public struct Mempool: Sendable {
     /// state makes stale (sequence below the sender's next), promotes parked
     /// transactions whose gap the block filled, and drops expired parked ones.
     /// `nextSequence` may answer 0 for a sender the block did not touch.
-    public mutating func recheck(included: some Sequence<Bytes32>, now: UInt64, nextSequence: (Address) -> UInt64) {
+    public mutating func recheck(included: some Sequence<Bytes32>, now: MonotonicInstant, nextSequence: (Address) -> UInt64) {
         // The new next sequences first (one change per sender), then what is left of `included`.
         for sender in Array(queues.keys) { advance(sender, to: nextSequence(sender)) }
         for id in included { remove(id) }
@@ -236,9 +236,9 @@ public struct Mempool: Sendable {
 
     /// Drops parked transactions that have waited `limits.parkedLifetime` since they
     /// arrived. Cheap when none is due.
-    public mutating func expire(now: UInt64) {
+    public mutating func expire(now: MonotonicInstant) {
         guard now >= nextExpiry else { return }
-        nextExpiry = .max
+        nextExpiry = MonotonicInstant(nanoseconds: .max)
         for (_, queue) in queues where queue.parked > 0 {
             for (sequence, id) in queue.ids where sequence > queue.firstMissing {
                 guard let entry = entries[id] else { continue }
@@ -248,9 +248,8 @@ public struct Mempool: Sendable {
         }
     }
 
-    private func expiry(of entry: Entry) -> UInt64 {
-        let (sum, overflow) = entry.arrivedAt.addingReportingOverflow(limits.parkedLifetime)
-        return overflow ? .max : sum
+    private func expiry(of entry: Entry) -> MonotonicInstant {
+        entry.arrivedAt + limits.parkedLifetime
     }
 
     /// Applies `update` to `sender`'s queue (made with `next` if absent) and keeps the
@@ -263,7 +262,7 @@ public struct Mempool: Sendable {
         readyCount += queue.ready - readyBefore
         // A transaction that was ready and is parked again (its predecessor left unapplied)
         // has an expiry that may be earlier than the bound: look again at the next call.
-        if queue.parked > parkedBefore && queue.ready < readyBefore { nextExpiry = 0 }
+        if queue.parked > parkedBefore && queue.ready < readyBefore { nextExpiry = .zero }
         queues[sender] = queue.ids.isEmpty ? nil : queue
     }
 }

@@ -62,30 +62,30 @@ public struct Tendermint<Validator: Hashable & Comparable & Sendable, Value: Has
         case broadcastVote(Vote)
         /// This validator proposes at (height, round) and has no valid value yet: supply one.
         case needValue(height: UInt64, round: Int)
-        case schedule(Timeout, height: UInt64, round: Int, after: UInt64)
+        case schedule(Timeout, height: UInt64, round: Int, after: Duration)
         /// Final: `value` is decided at `height`, certified by these precommits.
         case decide(height: UInt64, round: Int, value: Value, precommits: [Vote])
     }
 
     public struct Timeouts: Sendable {
-        public var propose: UInt64 = 1_000_000_000
-        public var prevote: UInt64 = 500_000_000
-        public var precommit: UInt64 = 500_000_000
+        public var propose: Duration = .seconds(1)
+        public var prevote: Duration = .milliseconds(500)
+        public var precommit: Duration = .milliseconds(500)
         /// Added per round, so that rounds eventually last long enough.
-        public var increment: UInt64 = 250_000_000
+        public var increment: Duration = .milliseconds(250)
         /// No timeout grows beyond this.
-        public var cap: UInt64 = 5_000_000_000
+        public var cap: Duration = .seconds(5)
 
         public init() {}
 
-        func duration(_ timeout: Timeout, round: Int) -> UInt64 {
-            let base: UInt64
+        func duration(_ timeout: Timeout, round: Int) -> Duration {
+            let base: Duration
             switch timeout {
             case .propose: base = propose
             case .prevote: base = prevote
             case .precommit: base = precommit
             }
-            return min(cap, base + increment * UInt64(max(0, round)))
+            return min(cap, base + increment.scaled(by: max(0, round)))
         }
     }
 

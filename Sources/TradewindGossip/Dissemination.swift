@@ -64,11 +64,11 @@ public struct Dissemination<ID: Hashable & Comparable & Sendable, Random: Random
     public struct Configuration: Sendable {
         public var eagerFanout = 3
         public var lazyFanout = 4
-        public var digestInterval: UInt64 = 100_000_000
+        public var digestInterval: Duration = .milliseconds(100)
         /// Wait this long for a pulled message before asking another member.
-        public var pullTimeout: UInt64 = 300_000_000
-        public var seenLifetime: UInt64 = 120_000_000_000
-        public var cacheLifetime: UInt64 = 30_000_000_000
+        public var pullTimeout: Duration = .milliseconds(300)
+        public var seenLifetime: Duration = .seconds(120)
+        public var cacheLifetime: Duration = .seconds(30)
         public var maxCachedBytes = 32 << 20
         public var maxIDsPerDigest = 32
         /// Anti-entropy: every `historyInterval`, ids seen in the last `historyWindow`
@@ -78,8 +78,8 @@ public struct Dissemination<ID: Hashable & Comparable & Sendable, Random: Random
         /// message: a random choice alone misses a given member now and then (about one
         /// message in a million at 64 members and 10% loss), while the ring neighbours
         /// keep announcing until they learn the member has it.
-        public var historyInterval: UInt64 = 500_000_000
-        public var historyWindow: UInt64 = 2_000_000_000
+        public var historyInterval: Duration = .milliseconds(500)
+        public var historyWindow: Duration = .seconds(2)
         public var historyFanout = 1
         /// Never-valid messages a member may send before it is cut off.
         public var rejectThreshold = 5
@@ -93,7 +93,7 @@ public struct Dissemination<ID: Hashable & Comparable & Sendable, Random: Random
     }
 
     struct Seen {
-        var at: UInt64
+        var at: MonotonicInstant
         /// Members known to have it (they pushed it or announced it).
         var holders: Set<ID>
     }
@@ -101,12 +101,12 @@ public struct Dissemination<ID: Hashable & Comparable & Sendable, Random: Random
     /// A pushed message handed out for validation, not yet settled.
     struct Pending {
         var holders: Set<ID>
-        var at: UInt64
+        var at: MonotonicInstant
     }
 
     struct Pull {
         var topic: Topic
-        var askedAt: UInt64
+        var askedAt: MonotonicInstant
         var asked: Set<ID>
         var announcers: [ID]
     }
@@ -117,18 +117,18 @@ public struct Dissemination<ID: Hashable & Comparable & Sendable, Random: Random
     private var random: Random
     public private(set) var peers: [ID] = []
     private var seen: [Bytes32: Seen] = [:]
-    private var cache: [Bytes32: (topic: Topic, payload: [UInt8], at: UInt64)] = [:]
+    private var cache: [Bytes32: (topic: Topic, payload: [UInt8], at: MonotonicInstant)] = [:]
     private var cachedBytes = 0
     private var pendingDigests: [ID: [Topic: [Bytes32]]] = [:]
     private var pulls: [Bytes32: Pull] = [:]
     private var pending: [Bytes32: Pending] = [:]
     private var rejections: [ID: Int] = [:]
     public private(set) var disconnected = Set<ID>()
-    private var buckets: [ID: (tokens: Double, at: UInt64)] = [:]
-    private var nextDigestAt: UInt64 = 0
-    private var nextHistoryAt: UInt64 = 0
+    private var buckets: [ID: (tokens: Double, at: MonotonicInstant)] = [:]
+    private var nextDigestAt: MonotonicInstant = .zero
+    private var nextHistoryAt: MonotonicInstant = .zero
     /// Recently accepted ids in order, for anti-entropy digests.
-    private var recent: [(id: Bytes32, topic: Topic, at: UInt64)] = []
+    private var recent: [(id: Bytes32, topic: Topic, at: MonotonicInstant)] = []
 
     /// Full payload copies received that were already seen (for the duplicate factor).
     public private(set) var duplicates = 0
@@ -154,7 +154,7 @@ public struct Dissemination<ID: Hashable & Comparable & Sendable, Random: Random
     public func hasSeen(_ id: Bytes32) -> Bool { seen[id] != nil }
 
     /// Publishes a message that originates here (the owner checked it already).
-    public mutating func publish(_ topic: Topic, payload: [UInt8], now: UInt64) -> [Action] {
+    public mutating func publish(_ topic: Topic, payload: [UInt8], now: MonotonicInstant) -> [Action] {
         let id = hooks.id(topic, payload)
         guard seen[id] == nil else { return [] }
         var actions: [Action] = []
@@ -165,7 +165,7 @@ public struct Dissemination<ID: Hashable & Comparable & Sendable, Random: Random
 
     /// Pushes a message this member published before to a fresh fan-out, whether or
     /// not it was seen: for a message that others ignored as early and may take now.
-    public mutating func republish(_ topic: Topic, payload: [UInt8], now: UInt64) -> [Action] {
+    public mutating func republish(_ topic: Topic, payload: [UInt8], now: MonotonicInstant) -> [Action] {
         let id = hooks.id(topic, payload)
         if seen[id] == nil { return publish(topic, payload: payload, now: now) }
         seen[id]?.at = now
@@ -177,7 +177,7 @@ public struct Dissemination<ID: Hashable & Comparable & Sendable, Random: Random
     }
 
     /// The owner's verdict on a message handed out by a `validate` action.
-    public mutating func settle(_ topic: Topic, payload: [UInt8], id: Bytes32, verdict: Verdict, now: UInt64) -> [Action] {
+    public mutating func settle(_ topic: Topic, payload: [UInt8], id: Bytes32, verdict: Verdict, now: MonotonicInstant) -> [Action] {
         guard let entry = pending.removeValue(forKey: id), seen[id] == nil else { return [] }
         var actions: [Action] = []
         switch verdict {
@@ -208,7 +208,7 @@ public struct Dissemination<ID: Hashable & Comparable & Sendable, Random: Random
         return actions
     }
 
-    public mutating func receive(_ message: Message, from sender: ID, now: UInt64) -> [Action] {
+    public mutating func receive(_ message: Message, from sender: ID, now: MonotonicInstant) -> [Action] {
         guard !disconnected.contains(sender) else { return [] }
         guard allow(sender, now: now) else {
             rateLimited += 1
@@ -263,7 +263,7 @@ public struct Dissemination<ID: Hashable & Comparable & Sendable, Random: Random
     }
 
     /// Sends batched digests, retries pulls, forgets old entries.
-    public mutating func tick(now: UInt64) -> [Action] {
+    public mutating func tick(now: MonotonicInstant) -> [Action] {
         var actions: [Action] = []
         if now >= nextHistoryAt {
             nextHistoryAt = now + configuration.historyInterval
@@ -318,7 +318,7 @@ public struct Dissemination<ID: Hashable & Comparable & Sendable, Random: Random
     // MARK: Internals
 
     private mutating func accept(_ topic: Topic, payload: [UInt8], id: Bytes32, from sender: ID?, holders: Set<ID> = [],
-                                 now: UInt64, into actions: inout [Action]) {
+                                 now: MonotonicInstant, into actions: inout [Action]) {
         seen[id] = Seen(at: now, holders: holders.union(sender.map { [$0] } ?? []))
         recent.append((id, topic, now))
         delivered += 1
@@ -346,9 +346,9 @@ public struct Dissemination<ID: Hashable & Comparable & Sendable, Random: Random
         return successor == predecessor ? [successor] : [successor, predecessor]
     }
 
-    private mutating func allow(_ sender: ID, now: UInt64) -> Bool {
+    private mutating func allow(_ sender: ID, now: MonotonicInstant) -> Bool {
         var bucket = buckets[sender] ?? (configuration.rateBurst, now)
-        bucket.tokens = min(configuration.rateBurst, bucket.tokens + Double(now - bucket.at) / 1e9 * configuration.ratePerSecond)
+        bucket.tokens = min(configuration.rateBurst, bucket.tokens + Double((now - bucket.at).nanoseconds) / 1e9 * configuration.ratePerSecond)
         bucket.at = now
         guard bucket.tokens >= 1 else {
             buckets[sender] = bucket

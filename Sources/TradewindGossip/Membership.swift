@@ -1,4 +1,5 @@
 import Foundation
+import TradewindWire
 
 /// SWIM membership with Lifeguard's extensions, as a pure value: fed messages and
 /// clock ticks, it returns messages to send. Anchors: hashicorp/memberlist and
@@ -26,7 +27,7 @@ public struct Membership<ID: Hashable & Comparable & Sendable, Address: Hashable
     struct Probe {
         let target: ID
         let sequence: UInt64
-        let sentAt: UInt64
+        let sentAt: MonotonicInstant
         var indirectSent = false
         var expectedNacks = 0
         var nacks = 0
@@ -35,7 +36,7 @@ public struct Membership<ID: Hashable & Comparable & Sendable, Address: Hashable
     struct Forwarded {
         let requester: ID
         let requesterSequence: UInt64
-        let deadline: UInt64
+        let deadline: MonotonicInstant
     }
 
     struct Broadcast {
@@ -58,10 +59,10 @@ public struct Membership<ID: Hashable & Comparable & Sendable, Address: Hashable
     private var forwarded: [UInt64: Forwarded] = [:]
     private var broadcasts: [ID: Broadcast] = [:]
     private var nextSequence: UInt64 = 1
-    private var nextProbeAt: UInt64 = 0
-    private var nextGossipAt: UInt64 = 0
-    private var nextDeadProbeAt: UInt64 = 0
-    private var nextPushPullAt: UInt64 = 0
+    private var nextProbeAt: MonotonicInstant = .zero
+    private var nextGossipAt: MonotonicInstant = .zero
+    private var nextDeadProbeAt: MonotonicInstant = .zero
+    private var nextPushPullAt: MonotonicInstant = .zero
     private var started = false
     /// Members just seen back from the dead: exchange full states with them at once,
     /// which is what merges a healed partition quickly.
@@ -70,7 +71,7 @@ public struct Membership<ID: Hashable & Comparable & Sendable, Address: Hashable
     public init(id: ID, address: Address, role: MemberRole, seeds: [ID: Address] = [:],
                 configuration: MembershipConfiguration = .init(), random: Random, incarnation: UInt64 = 0) {
         self.configuration = configuration
-        myself = Member(id: id, address: address, role: role, height: 0, incarnation: incarnation, status: .alive, since: 0)
+        myself = Member(id: id, address: address, role: role, height: 0, incarnation: incarnation, status: .alive, since: .zero)
         self.seeds = seeds.filter { $0.key != id }
         self.random = random
     }
@@ -94,25 +95,26 @@ public struct Membership<ID: Hashable & Comparable & Sendable, Address: Hashable
 
     // MARK: Inputs
 
-    public mutating func tick(now: UInt64) -> [Outgoing] {
+    public mutating func tick(now: MonotonicInstant) -> [Outgoing] {
         var out: [Outgoing] = []
         if !started {
             started = true
-            nextProbeAt = now + UInt64.random(in: 0...configuration.probeInterval, using: &random)
+            let spread = max(0, configuration.probeInterval.nanoseconds)
+            nextProbeAt = now + .nanoseconds(Int64.random(in: 0...spread, using: &random))
             nextGossipAt = now + configuration.gossipInterval
             nextDeadProbeAt = now + configuration.deadProbeInterval
             nextPushPullAt = now + configuration.pushPullInterval
             join(now: now, into: &out)
         }
-        let health = UInt64(localHealth + 1)
-        if var current = probe, !current.indirectSent, now >= current.sentAt + configuration.probeTimeout * health {
+        let health = localHealth + 1
+        if var current = probe, !current.indirectSent, now >= current.sentAt + configuration.probeTimeout.scaled(by: health) {
             sendIndirectProbes(&current, now: now, into: &out)
             probe = current
         }
         if now >= nextProbeAt {
             finishProbe(now: now)
             startProbe(now: now, into: &out)
-            nextProbeAt = now + configuration.probeInterval * UInt64(localHealth + 1)
+            nextProbeAt = now + configuration.probeInterval.scaled(by: localHealth + 1)
         }
         // In sequence order, so a simulation replays the same whatever the hash seed.
         for (sequence, entry) in forwarded.sorted(by: { $0.key < $1.key }) where now >= entry.deadline {
@@ -140,7 +142,7 @@ public struct Membership<ID: Hashable & Comparable & Sendable, Address: Hashable
         return out
     }
 
-    public mutating func receive(_ message: Message, from sender: ID, now: UInt64) -> [Outgoing] {
+    public mutating func receive(_ message: Message, from sender: ID, now: MonotonicInstant) -> [Outgoing] {
         guard sender != myself.id else { return [] }
         var out: [Outgoing] = []
         for update in message.updates { merge(update, now: now) }
@@ -182,7 +184,7 @@ public struct Membership<ID: Hashable & Comparable & Sendable, Address: Hashable
         return nextSequence
     }
 
-    private mutating func startProbe(now: UInt64, into out: inout [Outgoing]) {
+    private mutating func startProbe(now: MonotonicInstant, into out: inout [Outgoing]) {
         guard let target = nextProbeTarget() else { return }
         let sequence = takeSequence()
         probe = Probe(target: target, sequence: sequence, sentAt: now)
@@ -210,7 +212,7 @@ public struct Membership<ID: Hashable & Comparable & Sendable, Address: Hashable
         return nil
     }
 
-    private mutating func sendIndirectProbes(_ current: inout Probe, now: UInt64, into out: inout [Outgoing]) {
+    private mutating func sendIndirectProbes(_ current: inout Probe, now: MonotonicInstant, into out: inout [Outgoing]) {
         current.indirectSent = true
         let helpers = liveMembers.filter { $0.id != current.target && $0.status == .alive }.map(\.id).sorted()
             .shuffled(using: &random).prefix(configuration.indirectChecks)
@@ -221,7 +223,7 @@ public struct Membership<ID: Hashable & Comparable & Sendable, Address: Hashable
     }
 
     /// The probe interval ended: no ack means the target is suspected.
-    private mutating func finishProbe(now: UInt64) {
+    private mutating func finishProbe(now: MonotonicInstant) {
         guard let current = probe else { return }
         probe = nil
         // Lifeguard: missing nacks mean our own messages are not getting through.
@@ -245,19 +247,19 @@ public struct Membership<ID: Hashable & Comparable & Sendable, Address: Hashable
 
     /// Lifeguard's dynamic suspicion timeout: from `max` down to `min` as
     /// independent confirmations arrive.
-    func suspicionTimeout(confirmations: Int) -> UInt64 {
+    func suspicionTimeout(confirmations: Int) -> Duration {
         let n = Double(members.count + 1)
-        let minimum = configuration.suspicionMultiplier * max(1, log10(n)) * Double(configuration.probeInterval)
+        let minimum = configuration.suspicionMultiplier * max(1, log10(n)) * Double(configuration.probeInterval.nanoseconds)
         let maximum = configuration.suspicionMaxMultiplier * minimum
         let expected = max(1, configuration.suspicionMultiplier - 2)
         let fraction = log(Double(max(0, confirmations - 1)) + 1) / log(expected + 1)
-        return UInt64(max(minimum, maximum - (maximum - minimum) * min(1, fraction)))
+        return .nanoseconds(Int64(max(minimum, maximum - (maximum - minimum) * min(1, fraction))))
     }
 
-    private mutating func expireSuspicions(now: UInt64) {
+    private mutating func expireSuspicions(now: MonotonicInstant) {
         // In id order, so the order of the updates queued does not depend on the hash seed.
         for (id, member) in members.sorted(by: { $0.key < $1.key }) where member.status == .suspect {
-            guard now - member.since >= suspicionTimeout(confirmations: member.suspectedBy.count) else { continue }
+            guard member.since.duration(to: now) >= suspicionTimeout(confirmations: member.suspectedBy.count) else { continue }
             var dead = member
             dead.status = .dead
             dead.since = now
@@ -271,7 +273,7 @@ public struct Membership<ID: Hashable & Comparable & Sendable, Address: Hashable
 
     // MARK: Joining, dead members, push-pull
 
-    private mutating func join(now: UInt64, into out: inout [Outgoing]) {
+    private mutating func join(now: MonotonicInstant, into out: inout [Outgoing]) {
         for (seed, _) in seeds.sorted(by: { $0.key < $1.key }) {
             out.append((seed, .sync(members: fullState(), isReply: false)))
         }
@@ -314,8 +316,8 @@ public struct Membership<ID: Hashable & Comparable & Sendable, Address: Hashable
         return [myself.update] + others
     }
 
-    private mutating func reapTombstones(now: UInt64) {
-        for (id, member) in members where member.status == .dead && now - member.since >= configuration.tombstoneLifetime {
+    private mutating func reapTombstones(now: MonotonicInstant) {
+        for (id, member) in members where member.status == .dead && member.since.duration(to: now) >= configuration.tombstoneLifetime {
             members[id] = nil
             broadcasts[id] = nil
         }
@@ -363,7 +365,7 @@ public struct Membership<ID: Hashable & Comparable & Sendable, Address: Hashable
 
     // MARK: Merging
 
-    mutating func merge(_ update: Update, now: UInt64) {
+    mutating func merge(_ update: Update, now: MonotonicInstant) {
         if update.id == myself.id {
             // Someone thinks we are suspect or dead: refute with a higher incarnation.
             if update.status != .alive && update.incarnation >= myself.incarnation {

@@ -1,3 +1,5 @@
+import TradewindWire
+
 /// What a member does in the network.
 public enum MemberRole: UInt8, Hashable, Sendable, CustomStringConvertible {
     case participant = 0
@@ -48,7 +50,7 @@ public struct Member<ID: Hashable & Comparable & Sendable, Address: Hashable & S
     public var incarnation: UInt64
     public var status: MemberStatus
     /// Local time of the last status change.
-    public var since: UInt64
+    public var since: MonotonicInstant
     /// Distinct members that suspect it (while suspect).
     public var suspectedBy: Set<ID> = []
 
@@ -87,25 +89,23 @@ public enum MembershipMessage<ID: Hashable & Comparable & Sendable, Address: Has
 /// Timers and limits; the defaults follow memberlist's LAN profile, with shorter
 /// intervals to suit a payment mesh (see docs/PERFORMANCE.md for the comparison).
 public struct MembershipConfiguration: Sendable {
-    public static let millisecond: UInt64 = 1_000_000
-
-    public var probeInterval: UInt64 = 500 * millisecond
-    public var probeTimeout: UInt64 = 200 * millisecond
+    public var probeInterval: Duration = .milliseconds(500)
+    public var probeTimeout: Duration = .milliseconds(200)
     public var indirectChecks = 3
     public var suspicionMultiplier = 4.0
     public var suspicionMaxMultiplier = 6.0
     public var retransmitMultiplier = 4.0
-    public var gossipInterval: UInt64 = 200 * millisecond
+    public var gossipInterval: Duration = .milliseconds(200)
     public var gossipFanout = 3
     public var maxLocalHealth = 8
     /// Bytes of piggybacked updates per message, and the size assumed per update.
     public var piggybackBytes = 900
     public var updateBytes = 80
     /// How long a dead member is remembered (and probed now and then) before it is forgotten.
-    public var tombstoneLifetime: UInt64 = 120_000 * millisecond
+    public var tombstoneLifetime: Duration = .seconds(120)
     /// How often one dead member (or seed) is probed, so healed partitions merge.
-    public var deadProbeInterval: UInt64 = 500 * millisecond
-    public var pushPullInterval: UInt64 = 2_000 * millisecond
+    public var deadProbeInterval: Duration = .milliseconds(500)
+    public var pushPullInterval: Duration = .seconds(2)
     /// Members sent per sync message at most.
     public var maxSyncMembers = 256
 

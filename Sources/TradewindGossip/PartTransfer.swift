@@ -22,13 +22,13 @@ public struct PartTransfer<ID: Hashable & Comparable & Sendable, Random: RandomN
         public var maxObjectSize = 4 << 20
         /// Parts requested from one member at a time.
         public var window = 32
-        public var requestTimeout: UInt64 = 250_000_000
+        public var requestTimeout: Duration = .milliseconds(250)
         /// How long a relayed object keeps being announced, how often, and to how many
         /// members each time.
-        public var announceFor: UInt64 = 10_000_000_000
-        public var announceInterval: UInt64 = 1_000_000_000
+        public var announceFor: Duration = .seconds(10)
+        public var announceInterval: Duration = .seconds(1)
         public var announceFanout = 2
-        public var keepComplete: UInt64 = 60_000_000_000
+        public var keepComplete: Duration = .seconds(60)
 
         public init() {}
     }
@@ -49,18 +49,18 @@ public struct PartTransfer<ID: Hashable & Comparable & Sendable, Random: RandomN
         var parts: [Int: [UInt8]] = [:]
         var holders: [ID]
         /// Outstanding requests: index → (member, time asked).
-        var outstanding: [Int: (ID, UInt64)] = [:]
+        var outstanding: [Int: (ID, MonotonicInstant)] = [:]
     }
 
     struct Complete {
         let tag: UInt64
         let parts: [[UInt8]]
         let tree: MerkleTree
-        var completedAt: UInt64
+        var completedAt: MonotonicInstant
         /// False for directed replies and for objects not yet relayed: served on
         /// request, not announced.
         var announced = true
-        var lastAnnouncedAt: UInt64 = 0
+        var lastAnnouncedAt: MonotonicInstant = .zero
     }
 
     public let configuration: Configuration
@@ -83,7 +83,7 @@ public struct PartTransfer<ID: Hashable & Comparable & Sendable, Random: RandomN
     /// Splits `object` into parts, keeps it to serve requests and starts announcing
     /// it — to `recipients` only, if given (a sync reply), else to random members.
     /// Returns its root.
-    public mutating func offer(_ object: [UInt8], tag: UInt64, now: UInt64, to recipients: [ID]? = nil)
+    public mutating func offer(_ object: [UInt8], tag: UInt64, now: MonotonicInstant, to recipients: [ID]? = nil)
         -> (root: Bytes32, actions: [Action]) {
         let parts = stride(from: 0, to: max(object.count, 1), by: configuration.partSize).map {
             Array(object[$0..<min(object.count, $0 + configuration.partSize)])
@@ -111,7 +111,7 @@ public struct PartTransfer<ID: Hashable & Comparable & Sendable, Random: RandomN
     }
 
     /// Starts announcing a completed object the owner has checked and accepts.
-    public mutating func relay(_ root: Bytes32, now: UInt64) -> [Action] {
+    public mutating func relay(_ root: Bytes32, now: MonotonicInstant) -> [Action] {
         guard var entry = complete[root], !entry.announced else { return [] }
         entry.announced = true
         entry.completedAt = now
@@ -122,7 +122,7 @@ public struct PartTransfer<ID: Hashable & Comparable & Sendable, Random: RandomN
         }
     }
 
-    public mutating func receive(_ message: Message, from sender: ID, now: UInt64) -> [Action] {
+    public mutating func receive(_ message: Message, from sender: ID, now: MonotonicInstant) -> [Action] {
         var actions: [Action] = []
         switch message {
         case let .announce(root, count, size, tag):
@@ -163,7 +163,7 @@ public struct PartTransfer<ID: Hashable & Comparable & Sendable, Random: RandomN
         return actions
     }
 
-    public mutating func tick(now: UInt64) -> [Action] {
+    public mutating func tick(now: MonotonicInstant) -> [Action] {
         var actions: [Action] = []
         for root in assemblies.keys.sorted() {
             guard var assembly = assemblies[root] else { continue }
@@ -190,7 +190,7 @@ public struct PartTransfer<ID: Hashable & Comparable & Sendable, Random: RandomN
     }
 
     /// Asks holders for missing parts, spreading the parts over them, up to a window each.
-    private mutating func requestMissing(_ root: Bytes32, now: UInt64, into actions: inout [Action]) {
+    private mutating func requestMissing(_ root: Bytes32, now: MonotonicInstant, into actions: inout [Action]) {
         guard var assembly = assemblies[root], !assembly.holders.isEmpty else { return }
         var load: [ID: Int] = [:]
         for (_, request) in assembly.outstanding { load[request.0, default: 0] += 1 }
@@ -219,7 +219,7 @@ public struct PartTransfer<ID: Hashable & Comparable & Sendable, Random: RandomN
         }
     }
 
-    private mutating func finish(_ root: Bytes32, now: UInt64, into actions: inout [Action]) {
+    private mutating func finish(_ root: Bytes32, now: MonotonicInstant, into actions: inout [Action]) {
         guard let assembly = assemblies.removeValue(forKey: root) else { return }
         let parts = (0..<assembly.count).compactMap { assembly.parts[$0] }
         guard parts.count == assembly.count else { return }

@@ -1,9 +1,11 @@
+import TradewindWire
+
 /// Token buckets per source address, bounded in entries: a flood of forged source
 /// addresses cannot grow it without limit.
 struct RateLimiter<Key: Hashable & Sendable>: Sendable {
     private struct Bucket: Sendable {
         var tokens: Double
-        var updated: UInt64
+        var updated: MonotonicInstant
     }
 
     private var buckets: [Key: Bucket] = [:]
@@ -17,7 +19,7 @@ struct RateLimiter<Key: Hashable & Sendable>: Sendable {
         self.maxEntries = maxEntries
     }
 
-    mutating func allow(_ key: Key, now: UInt64) -> Bool {
+    mutating func allow(_ key: Key, now: MonotonicInstant) -> Bool {
         var bucket = buckets[key] ?? Bucket(tokens: burst, updated: now)
         refill(&bucket, now: now)
         guard bucket.tokens >= 1 else {
@@ -33,14 +35,14 @@ struct RateLimiter<Key: Hashable & Sendable>: Sendable {
         return true
     }
 
-    private func refill(_ bucket: inout Bucket, now: UInt64) {
-        let elapsed = Double(now &- bucket.updated) / 1e9
+    private func refill(_ bucket: inout Bucket, now: MonotonicInstant) {
+        let elapsed = Double(max(0, bucket.updated.duration(to: now).nanoseconds)) / 1e9
         bucket.tokens = min(burst, bucket.tokens + elapsed * perSecond)
         bucket.updated = now
     }
 
     /// Forgets buckets that have refilled completely: they behave like new ones.
-    mutating func prune(now: UInt64) {
+    mutating func prune(now: MonotonicInstant) {
         buckets = buckets.filter { _, bucket in
             var copy = bucket
             refill(&copy, now: now)

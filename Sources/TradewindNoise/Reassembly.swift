@@ -1,10 +1,12 @@
+import TradewindWire
+
 /// Incomplete fragmented messages from one peer, bounded in count and bytes.
 struct Reassembly: Sendable {
     struct Partial: Sendable {
         let count: Int
         var fragments: [Int: [UInt8]] = [:]
         var bytes = 0
-        let started: UInt64
+        let started: MonotonicInstant
     }
 
     enum Outcome: Equatable {
@@ -19,7 +21,7 @@ struct Reassembly: Sendable {
 
     /// Adds fragment `index` of `count` of message `id`.
     mutating func add(
-        id: UInt32, index: Int, count: Int, bytes: [UInt8], now: UInt64,
+        id: UInt32, index: Int, count: Int, bytes: [UInt8], now: MonotonicInstant,
         maxMessages: Int, maxBytes: Int, maxMessageSize: Int
     ) -> Outcome {
         guard count >= 2, index < count, count <= maxMessageSize else { return .dropped(lost: 0) }
@@ -53,8 +55,8 @@ struct Reassembly: Sendable {
     }
 
     /// Drops messages older than `timeout`; returns how many.
-    mutating func expire(now: UInt64, timeout: UInt64) -> Int {
-        let stale = partials.filter { now &- $0.value.started >= timeout }.map(\.key)
+    mutating func expire(now: MonotonicInstant, timeout: Duration) -> Int {
+        let stale = partials.filter { $0.value.started.duration(to: now) >= timeout }.map(\.key)
         for id in stale { remove(id) }
         return stale.count
     }

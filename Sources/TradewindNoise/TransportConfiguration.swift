@@ -1,33 +1,31 @@
-/// Limits and timers of the transport. Durations are nanoseconds of the monotonic
-/// clock the shell feeds in. Defaults follow WireGuard's timers.
+/// Limits and timers of the transport. Timers run on the monotonic clock the shell
+/// feeds in. Defaults follow WireGuard's timers.
 public struct TransportConfiguration: Sendable {
-    public static let second: UInt64 = 1_000_000_000
-
     /// UDP payload bytes per datagram (QUIC's safe 1200 by default).
     public var maxDatagramPayload = 1200
     /// Largest message the transport fragments and reassembles (60 KiB).
     public var maxMessageSize = 60 * 1024
-    public var rekeyAfterTime: UInt64 = 120 * second
-    public var rejectAfterTime: UInt64 = 180 * second
+    public var rekeyAfterTime: Duration = .seconds(120)
+    public var rejectAfterTime: Duration = .seconds(180)
     public var rekeyAfterMessages: UInt64 = 1 << 60
     public var rejectAfterMessages: UInt64 = UInt64.max - (1 << 13)
     /// Send an empty keepalive when data arrived but nothing went back for this long.
-    public var keepaliveTimeout: UInt64 = 10 * second
+    public var keepaliveTimeout: Duration = .seconds(10)
     /// Without a reply for keepalive + this, a peer is assumed gone: re-handshake.
-    public var rekeyTimeout: UInt64 = 5 * second
+    public var rekeyTimeout: Duration = .seconds(5)
     /// First handshake retry after this; doubling up to `handshakeRetryMax`, plus jitter.
-    public var handshakeRetryBase: UInt64 = 1 * second
-    public var handshakeRetryMax: UInt64 = 8 * second
-    public var handshakeRetryJitter: UInt64 = second / 3
+    public var handshakeRetryBase: Duration = .seconds(1)
+    public var handshakeRetryMax: Duration = .seconds(8)
+    public var handshakeRetryJitter: Duration = .milliseconds(333)
     /// Give up (dropping queued messages) after trying for this long.
-    public var handshakeAttemptTime: UInt64 = 90 * second
+    public var handshakeAttemptTime: Duration = .seconds(90)
     /// Messages and bytes waiting per peer for a session.
     public var sendQueueMessages = 1024
     public var sendQueueBytes = 4 << 20
     /// Incomplete fragmented messages per peer: count, bytes, and how long to wait.
     public var reassemblyMessages = 8
     public var reassemblyBytes = 512 << 10
-    public var reassemblyTimeout: UInt64 = 5 * second
+    public var reassemblyTimeout: Duration = .seconds(5)
     /// Handshake initiations per source address: burst and sustained rate per second.
     public var handshakeBurst = 10.0
     public var handshakesPerSecond = 20.0

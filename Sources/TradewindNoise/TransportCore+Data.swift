@@ -3,7 +3,7 @@ import TradewindWire
 
 extension TransportCore {
     /// A data datagram: find the session, check the counter, authenticate, deliver.
-    mutating func receiveData(_ datagram: [UInt8], from source: Endpoint, now: UInt64, wallClock: UInt64) -> [Action] {
+    mutating func receiveData(_ datagram: [UInt8], from source: Endpoint, now: MonotonicInstant, wallClock: UnixInstant) -> [Action] {
         guard datagram.count >= Datagram.dataHeaderLength + Datagram.tagLength + 1 else {
             counters.drop(.malformed)
             return []
@@ -21,7 +21,7 @@ extension TransportCore {
             counters.drop(.unknownSession)
             return []
         }
-        guard now &- session.createdAt < configuration.rejectAfterTime else {
+        guard session.createdAt.duration(to: now) < configuration.rejectAfterTime else {
             counters.drop(.expiredSession)
             return []
         }
@@ -96,7 +96,7 @@ extension TransportCore {
         return status == 0 ? plaintext : nil
     }
 
-    private mutating func receiveFragment(_ plaintext: [UInt8], peer: inout Peer, now: UInt64, into actions: inout [Action]) {
+    private mutating func receiveFragment(_ plaintext: [UInt8], peer: inout Peer, now: MonotonicInstant, into actions: inout [Action]) {
         // `plaintext` is the fragment header (8 bytes) and the bytes, the kind byte removed.
         guard plaintext.count > 8 else {
             counters.drop(.malformed)

@@ -19,8 +19,8 @@ extension TransportCore {
 
     /// The next TAI64N stamp: the wall clock, but strictly after the previous one
     /// even if the clock stepped back.
-    mutating func nextTimestamp(wallClock: UInt64) -> TAI64N {
-        var stamp = TAI64N(unixNanoseconds: wallClock)
+    mutating func nextTimestamp(wallClock: UnixInstant) -> TAI64N {
+        var stamp = TAI64N(unixNanoseconds: wallClock.nanoseconds)
         if let last = lastTimestampSent, stamp <= last {
             stamp = TAI64N(unixNanoseconds: last.unixNanoseconds + 1)
         }
@@ -29,7 +29,7 @@ extension TransportCore {
     }
 
     /// Sends handshake message 1 to `peer` and records the pending handshake.
-    mutating func initiateHandshake(_ peer: inout Peer, now: UInt64, wallClock: UInt64, into actions: inout [Action]) {
+    mutating func initiateHandshake(_ peer: inout Peer, now: MonotonicInstant, wallClock: UnixInstant, into actions: inout [Action]) {
         if let old = peer.handshake { indexes[old.localIndex] = nil }
         peer.handshake = nil
         guard let endpoint = peer.endpoint,
@@ -42,7 +42,7 @@ extension TransportCore {
     }
 
     /// Sends a new message 1 (new ephemeral key, new index) after a timeout.
-    mutating func retryHandshake(_ peer: inout Peer, now: UInt64, wallClock: UInt64, into actions: inout [Action]) {
+    mutating func retryHandshake(_ peer: inout Peer, now: MonotonicInstant, wallClock: UnixInstant, into actions: inout [Action]) {
         guard let old = peer.handshake, let endpoint = peer.endpoint else { return }
         indexes[old.localIndex] = nil
         guard let (pending, datagram) = makeInitiation(
@@ -57,7 +57,7 @@ extension TransportCore {
     }
 
     private mutating func makeInitiation(
-        _ peer: Peer, now: UInt64, wallClock: UInt64, attempt: Int, startedAt: UInt64
+        _ peer: Peer, now: MonotonicInstant, wallClock: UnixInstant, attempt: Int, startedAt: MonotonicInstant
     ) -> (PendingHandshake, [UInt8])? {
         let config = configuration
         guard var state = try? HandshakeState(
@@ -69,8 +69,9 @@ extension TransportCore {
         let localIndex = newIndex()
         var datagram = Datagram.header(.initiation) + Datagram.uint32(localIndex) + message
         datagram += Datagram.mac1(key: peer.mac1Key, over: datagram[...])
-        let backoff = min(config.handshakeRetryMax, config.handshakeRetryBase << min(attempt, 16))
-        let jitter = config.handshakeRetryJitter == 0 ? 0 : UInt64.random(in: 0...config.handshakeRetryJitter, using: &random)
+        let backoff = min(config.handshakeRetryMax, config.handshakeRetryBase.scaled(by: 1 << min(attempt, 16)))
+        let jitterLimit = max(0, config.handshakeRetryJitter.nanoseconds)
+        let jitter = Duration.nanoseconds(jitterLimit == 0 ? 0 : Int64.random(in: 0...jitterLimit, using: &random))
         let pending = PendingHandshake(
             state: state, localIndex: localIndex, startedAt: startedAt, attempt: attempt,
             nextRetry: now + backoff + jitter)
@@ -79,7 +80,7 @@ extension TransportCore {
 
     /// Message 1 from a peer: authenticate, then answer with message 2.
     mutating func receiveInitiation(
-        _ datagram: [UInt8], from source: Endpoint, now: UInt64, wallClock: UInt64
+        _ datagram: [UInt8], from source: Endpoint, now: MonotonicInstant, wallClock: UnixInstant
     ) -> [Action] {
         guard datagram.count == Datagram.initiationLength else {
             counters.drop(.malformed)
@@ -159,7 +160,7 @@ extension TransportCore {
     }
 
     /// Message 2 answering our message 1: the session is ready; send what waited.
-    mutating func receiveResponse(_ datagram: [UInt8], from source: Endpoint, now: UInt64) -> [Action] {
+    mutating func receiveResponse(_ datagram: [UInt8], from source: Endpoint, now: MonotonicInstant) -> [Action] {
         guard datagram.count == Datagram.responseLength else {
             counters.drop(.malformed)
             return []
@@ -201,7 +202,7 @@ extension TransportCore {
 
     /// Sends what waited for a session; with nothing waiting, a keepalive, so the
     /// responder learns the handshake completed and starts using the session.
-    mutating func flushQueue(_ peer: inout Peer, now: UInt64, into actions: inout [Action]) {
+    mutating func flushQueue(_ peer: inout Peer, now: MonotonicInstant, into actions: inout [Action]) {
         guard var session = peer.current else { return }
         let queue = peer.queue
         peer.queue = []

@@ -6,8 +6,8 @@ import TradewindWire
 /// keepalives, fragmentation and abuse limits (docs/PROTOCOL.md §4).
 ///
 /// The shell feeds it datagrams, messages to send and clock ticks, with the current
-/// monotonic time (`now`, nanoseconds) and wall-clock time (`wallClock`, Unix
-/// nanoseconds, used only for handshake timestamps); it returns what to send and
+/// monotonic time (`now`) and wall-clock time (`wallClock`, used only for
+/// handshake timestamps); it returns what to send and
 /// deliver. Randomness (session indexes, ephemeral keys, jitter) comes from the
 /// injected generator, so a seeded one replays exactly.
 public struct TransportCore<Endpoint: Hashable & Sendable, Random: RandomNumberGenerator> {
@@ -34,16 +34,16 @@ public struct TransportCore<Endpoint: Hashable & Sendable, Random: RandomNumberG
         let receiveKey: SecureBytes
         var sendCounter: UInt64 = 0
         var window = ReplayWindow()
-        let createdAt: UInt64
+        let createdAt: MonotonicInstant
         let isInitiator: Bool
     }
 
     struct PendingHandshake: Sendable {
         var state: HandshakeState
         let localIndex: UInt32
-        let startedAt: UInt64
+        let startedAt: MonotonicInstant
         var attempt: Int
-        var nextRetry: UInt64
+        var nextRetry: MonotonicInstant
     }
 
     struct Peer: Sendable {
@@ -63,8 +63,8 @@ public struct TransportCore<Endpoint: Hashable & Sendable, Random: RandomNumberG
         var queue: [[UInt8]] = []
         var queuedBytes = 0
         var lastTimestamp: TAI64N?
-        var lastReceived: UInt64 = 0
-        var lastSent: UInt64 = 0
+        var lastReceived: MonotonicInstant = .zero
+        var lastSent: MonotonicInstant = .zero
         var nextMessageID: UInt32 = 0
         var reassembly = Reassembly()
 
@@ -183,7 +183,7 @@ public struct TransportCore<Endpoint: Hashable & Sendable, Random: RandomNumberG
     /// Sends `message` to `peer`, fragmenting it if needed; waits for a session if
     /// there is none yet (starting a handshake).
     public mutating func send(
-        _ message: [UInt8], to peerKey: Ed25519.PublicKey, now: UInt64, wallClock: UInt64
+        _ message: [UInt8], to peerKey: Ed25519.PublicKey, now: MonotonicInstant, wallClock: UnixInstant
     ) -> [Action] {
         guard message.count <= configuration.maxMessageSize else {
             counters.drop(.oversize)
@@ -217,21 +217,21 @@ public struct TransportCore<Endpoint: Hashable & Sendable, Random: RandomNumberG
         return actions
     }
 
-    private func usableSession(_ peer: Peer, now: UInt64) -> Session? {
+    private func usableSession(_ peer: Peer, now: MonotonicInstant) -> Session? {
         guard let session = peer.current,
-              now &- session.createdAt < configuration.rejectAfterTime,
+              session.createdAt.duration(to: now) < configuration.rejectAfterTime,
               session.sendCounter < configuration.rejectAfterMessages else { return nil }
         return session
     }
 
-    func needsRekey(_ session: Session, now: UInt64) -> Bool {
+    func needsRekey(_ session: Session, now: MonotonicInstant) -> Bool {
         session.sendCounter >= configuration.rekeyAfterMessages
-            || (session.isInitiator && now &- session.createdAt >= configuration.rekeyAfterTime)
+            || (session.isInitiator && session.createdAt.duration(to: now) >= configuration.rekeyAfterTime)
     }
 
     /// Encrypts `message` as one data datagram, or as fragments if it does not fit.
     mutating func encrypt(
-        _ message: [UInt8], inner: Datagram.Inner, peer: inout Peer, session: inout Session, now: UInt64,
+        _ message: [UInt8], inner: Datagram.Inner, peer: inout Peer, session: inout Session, now: MonotonicInstant,
         into actions: inout [Action]
     ) {
         guard let endpoint = peer.endpoint else { return }
@@ -291,7 +291,7 @@ public struct TransportCore<Endpoint: Hashable & Sendable, Random: RandomNumberG
 
     /// Handles one datagram from `source`.
     public mutating func receive(
-        _ datagram: [UInt8], from source: Endpoint, now: UInt64, wallClock: UInt64
+        _ datagram: [UInt8], from source: Endpoint, now: MonotonicInstant, wallClock: UnixInstant
     ) -> [Action] {
         counters.datagramsReceived += 1
         guard datagram.count <= configuration.maxDatagramPayload else {
@@ -314,7 +314,7 @@ public struct TransportCore<Endpoint: Hashable & Sendable, Random: RandomNumberG
 
     /// Retries handshakes, expires sessions and fragments, sends keepalives and
     /// starts rekeys. Call it regularly (every 100 ms or so).
-    public mutating func tick(now: UInt64, wallClock: UInt64) -> [Action] {
+    public mutating func tick(now: MonotonicInstant, wallClock: UnixInstant) -> [Action] {
         var actions: [Action] = []
         for key in Array(peers.keys) {
             guard var peer = peers[key] else { continue }
@@ -325,10 +325,10 @@ public struct TransportCore<Endpoint: Hashable & Sendable, Random: RandomNumberG
         return actions
     }
 
-    private mutating func tick(_ peer: inout Peer, now: UInt64, wallClock: UInt64, into actions: inout [Action]) {
+    private mutating func tick(_ peer: inout Peer, now: MonotonicInstant, wallClock: UnixInstant, into actions: inout [Action]) {
         let config = configuration
         if let pending = peer.handshake, now >= pending.nextRetry {
-            if now &- pending.startedAt >= config.handshakeAttemptTime {
+            if pending.startedAt.duration(to: now) >= config.handshakeAttemptTime {
                 indexes[pending.localIndex] = nil
                 peer.handshake = nil
                 counters.drop(.handshakeTimeout, count: UInt64(peer.queue.count))
@@ -339,21 +339,21 @@ public struct TransportCore<Endpoint: Hashable & Sendable, Random: RandomNumberG
             }
         }
         for slot in Slot.allCases {
-            if let session = peer[slot], now &- session.createdAt >= config.rejectAfterTime {
+            if let session = peer[slot], session.createdAt.duration(to: now) >= config.rejectAfterTime {
                 indexes[session.localIndex] = nil
                 peer[slot] = nil
             }
         }
         if let session = peer.current, peer.handshake == nil {
-            let age = now &- session.createdAt
+            let age = session.createdAt.duration(to: now)
             let lastHeard = max(peer.lastReceived, session.createdAt)
             let responderDeadline = config.rejectAfterTime - config.keepaliveTimeout - config.rekeyTimeout
             if needsRekey(session, now: now) || (!session.isInitiator && age >= responderDeadline) {
                 initiateHandshake(&peer, now: now, wallClock: wallClock, into: &actions)
-            } else if peer.lastSent > lastHeard && now &- lastHeard >= config.keepaliveTimeout + config.rekeyTimeout {
+            } else if peer.lastSent > lastHeard && lastHeard.duration(to: now) >= config.keepaliveTimeout + config.rekeyTimeout {
                 // We keep sending and hear nothing back: the peer may have restarted.
                 initiateHandshake(&peer, now: now, wallClock: wallClock, into: &actions)
-            } else if peer.lastReceived > peer.lastSent && now &- peer.lastSent >= config.keepaliveTimeout {
+            } else if peer.lastReceived > peer.lastSent && peer.lastSent.duration(to: now) >= config.keepaliveTimeout {
                 var current = session
                 encrypt([], inner: .keepalive, peer: &peer, session: &current, now: now, into: &actions)
                 peer.current = current

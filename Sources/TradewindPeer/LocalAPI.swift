@@ -9,6 +9,7 @@ import TradewindLedger
 import TradewindNoise
 import TradewindChainStore
 import TradewindStore
+import TradewindTransport
 import TradewindWire
 
 /// The peer's local HTTP JSON API (docs/OPERATIONS.md lists every route). Reads come
@@ -106,9 +107,9 @@ public struct LocalAPI: Sendable {
         if case let .waiting(missing, expiresAt) = standing {
             view.status = "waiting"
             view.waitingForSequence = missing
-            let now = PeerNode.now
-            let left = expiresAt > now ? expiresAt - now : 0
-            view.expiresInSeconds = left / 1_000_000_000 + (left % 1_000_000_000 > 0 ? 1 : 0)
+            // Rounded up, so a parked transaction never shows 0 s while still waiting.
+            let left = max(0, (expiresAt - SystemClock.monotonic).nanoseconds)
+            view.expiresInSeconds = UInt64(left / 1_000_000_000 + (left % 1_000_000_000 > 0 ? 1 : 0))
         }
         return json(view)
     }

@@ -35,18 +35,15 @@ public final class PeerNode: Sendable {
         var core: Core
         var storage: ChainStorage
         var timer: RepeatedTask?
-        var submittedAt: [Bytes32: UInt64] = [:]
+        var submittedAt: [Bytes32: MonotonicInstant] = [:]
         var latencies: [Double] = []
-        let started = NIODeadline.now().uptimeNanoseconds
+        let started = SystemClock.monotonic
 
         init(core: Core, storage: ChainStorage) {
             self.core = core
             self.storage = storage
         }
     }
-
-    /// Unix time in nanoseconds (the wall clock `PeerClock` reads).
-    static var now: UInt64 { PeerClock.wallNanoseconds }
 
     /// Routes the transport's deliveries to the node once it exists (both on the event loop).
     final class Router: @unchecked Sendable {
@@ -86,7 +83,7 @@ public final class PeerNode: Sendable {
             height: head.height, blockID: head.blockID, stateRoot: head.stateRoot,
             time: headBlock?.header.time ?? genesis.genesisTime, certificate: certificate)
         let engine = ConsensusEngine(ledger: ledger, key: key, me: key.publicKey.address, head: engineHead, chain: chain,
-                                     lastSigned: signed, now: PeerClock.wallNanoseconds)
+                                     lastSigned: signed, now: SystemClock.now)
         let crashAfterVotes = ProcessInfo.processInfo.environment["TRADEWIND_CRASH_AFTER_PERSISTED_VOTES"].flatMap(Int.init)
 
         var seeds: [Address: PeerEndpoint] = [:]
@@ -135,7 +132,7 @@ public final class PeerNode: Sendable {
         let storage = ChainStorage(store: store, crashAfterVotes: crashAfterVotes, logger: logger)
         let configuredSeeds = seeds
         let node = try await transport.eventLoop.submit {
-            let core = Core(engine: engine, endpoint: endpoint, role: role, seeds: configuredSeeds, now: PeerClock.now(),
+            let core = Core(engine: engine, endpoint: endpoint, role: role, seeds: configuredSeeds, now: SystemClock.now,
                             random: { _ in SystemRandomNumberGenerator() })
             let state = State(core: core, storage: storage)
             let node = PeerNode(home: home, configuration: configuration, ledger: ledger, store: store, transport: transport,
@@ -199,10 +196,10 @@ public final class PeerNode: Sendable {
             let state = self.state.value
             let submitted = self.run { core, storage throws(PeerStorageError) in
                 try core.submit(checked.map { Core.CheckedTransaction(identified: $0.identified, signatureValid: $0.isValid) },
-                                now: PeerClock.now(), storage: &storage)
+                                now: SystemClock.now, storage: &storage)
             }
             guard let (submissions, outputs) = submitted else { return unavailable }
-            let at = NIODeadline.now().uptimeNanoseconds
+            let at = SystemClock.monotonic
             for submission in submissions { if case let .accepted(id) = submission { state.submittedAt[id] = at } }
             self.carryOut(outputs)
             return submissions
@@ -247,7 +244,7 @@ public final class PeerNode: Sendable {
                 step: engine.core.map { "\($0.step)" } ?? "following", authority: engine.isAuthority,
                 authorities: engine.validators.count, mempool: engine.mempool.count, members: members,
                 highestSeen: max(engine.highestSeen, engine.head.height),
-                uptimeSeconds: Double(NIODeadline.now().uptimeNanoseconds - state.value.started) / 1e9,
+                uptimeSeconds: Double((SystemClock.monotonic - state.value.started).nanoseconds) / 1e9,
                 committedTransactions: core.counters.committedTransactions,
                 blocksPrefetched: core.prefetch.answered,
                 assets: Dictionary(uniqueKeysWithValues: ledger.genesis.assets.map { ($0.code.rawValue, $0.decimals) }))
@@ -278,14 +275,13 @@ public final class PeerNode: Sendable {
             let core = state.value.core
             let authorities = Set(core.engine.validators)
             // Contact times are monotonic; shown as wall-clock milliseconds.
-            let now = PeerClock.now()
-            let monotonic = now.monotonicNanoseconds, wall = now.wallNanoseconds / 1_000_000
+            let now = SystemClock.now
             return core.members.sorted { $0.id < $1.id }.map { member in
                 MemberView(address: member.id.description, name: names[member.id],
                            role: authorities.contains(member.id) ? "authority" : "participant",
                            endpoint: "\(member.address.host):\(member.address.port)", status: "\(member.status)",
                            incarnation: member.incarnation, height: member.height,
-                           lastContact: core.lastHeard[member.id].map { wall &- (monotonic &- min($0, monotonic)) / 1_000_000 })
+                           lastContact: core.lastHeard[member.id].map { (now.wall - max(.zero, now.monotonic - $0)).milliseconds })
             }
         }.get()) ?? []
     }
@@ -306,14 +302,14 @@ public final class PeerNode: Sendable {
 
     private func receive(_ bytes: [UInt8], from sender: Address) {
         guard let outputs = run({ core, storage throws(PeerStorageError) in
-            try core.receive(bytes, from: sender, now: PeerClock.now(), storage: &storage)
+            try core.receive(bytes, from: sender, now: SystemClock.now, storage: &storage)
         }) else { return }
         carryOut(outputs)
     }
 
     private func tick() {
         guard let outputs = run({ core, storage throws(PeerStorageError) in
-            try core.tick(now: PeerClock.now(), storage: &storage)
+            try core.tick(now: SystemClock.now, storage: &storage)
         }) else { return }
         carryOut(outputs)
     }
@@ -327,7 +323,7 @@ public final class PeerNode: Sendable {
                 verifier.check(transactions, on: transport.eventLoop).whenSuccess { checked in
                     guard let outputs = self.run({ core, storage throws(PeerStorageError) in
                         try core.checked(checked.map { Core.CheckedTransaction(identified: $0.identified, signatureValid: $0.isValid) },
-                                         now: PeerClock.now(), storage: &storage)
+                                         now: SystemClock.now, storage: &storage)
                     }) else { return }
                     self.carryOut(outputs)
                 }
@@ -352,10 +348,10 @@ public final class PeerNode: Sendable {
     /// Figures for a block just committed: submission-to-commit latency, the log line.
     private func record(_ block: Block, certificate: CommitCertificate, execution: Ledger.Execution) {
         let state = self.state.value
-        let nowMonotonic = NIODeadline.now().uptimeNanoseconds
+        let now = SystemClock.monotonic
         for outcome in execution.included {
             if let at = state.submittedAt.removeValue(forKey: outcome.id) {
-                state.latencies.append(Double(nowMonotonic - at) / 1e9)
+                state.latencies.append(Double((now - at).nanoseconds) / 1e9)
             }
         }
         if state.latencies.count > 10_000 { state.latencies.removeFirst(state.latencies.count - 10_000) }

@@ -18,14 +18,14 @@ public struct BlockPrefetch: Sendable {
         /// Consecutive heights asked of one member before moving to the next.
         public var run: UInt64 = 8
         /// After this long without the block, a height is asked of another member.
-        public var timeout: UInt64 = 2_000_000_000
+        public var timeout: Duration = .seconds(2)
 
         public init() {}
     }
 
     struct Request {
         var member: Address
-        var sentAt: UInt64
+        var sentAt: MonotonicInstant
         var attempts: Int
         var answered = false
     }
@@ -47,7 +47,7 @@ public struct BlockPrefetch: Sendable {
     /// Requests to send, given the height the engine decides next (its head + 1) and
     /// the chain heights members advertise. Heights already held or asked for
     /// recently are skipped; a height whose request timed out goes to the next member.
-    public mutating func requests(next: UInt64, advertised: [Address: UInt64], now: UInt64) -> [(height: UInt64, member: Address)] {
+    public mutating func requests(next: UInt64, advertised: [Address: UInt64], now: MonotonicInstant) -> [(height: UInt64, member: Address)] {
         forget(below: next)
         let sources = advertised.filter { $0.value >= next }.map(\.key).sorted()
         guard !sources.isEmpty, let tallest = advertised.values.max() else { return [] }
@@ -72,7 +72,7 @@ public struct BlockPrefetch: Sendable {
     }
 
     /// Whether `height` is held or was asked for less than a timeout ago.
-    public func isInFlight(_ height: UInt64, now: UInt64) -> Bool {
+    public func isInFlight(_ height: UInt64, now: MonotonicInstant) -> Bool {
         if held[height] != nil { return true }
         guard let request = requests[height] else { return false }
         return now < request.sentAt + configuration.timeout

@@ -95,7 +95,7 @@ extension PeerCore {
 
     mutating func settle(_ topic: Topic, payload: [UInt8], id: Bytes32, _ verdict: Dissemination<Address, Random>.Verdict,
                          into out: inout [Output]) {
-        performGossip(dissemination.settle(topic, payload: payload, id: id, verdict: verdict, now: now.monotonicNanoseconds),
+        performGossip(dissemination.settle(topic, payload: payload, id: id, verdict: verdict, now: now.monotonic),
                       into: &out)
     }
 
@@ -141,8 +141,7 @@ extension PeerCore {
             if case let .gossip(payload) = origin { settle(.transactions, payload: payload, id: id, .reject, into: &out) }
             return
         }
-        let wall = now.wallNanoseconds
-        let actions = try storage.read { view in engine.receive(verified: [checked.identified], now: wall, state: view) }
+        let actions = try storage.read { view in engine.receive(verified: [checked.identified], now: now, state: view) }
         if case let .gossip(payload) = origin {
             // Relayed only if this peer took it (ready or parked); otherwise the ledger
             // refused it here, which another peer's state would not change.
@@ -169,7 +168,7 @@ extension PeerCore {
                           case .accept = judge(block, certificate: certificate, from: from) else { continue }
                     _ = markSpread(block)
                     counters.blocksRelayed += 1
-                    for relay in parts.relay(root, now: now.monotonicNanoseconds) {
+                    for relay in parts.relay(root, now: now.monotonic) {
                         if case let .send(part, to) = relay { out.append(.send(.parts(part), to: to)) }
                     }
                     try deliverCommitted(block, certificate: certificate, from: from, storage: &storage, into: &out)
@@ -201,8 +200,7 @@ extension PeerCore {
         case let .committedBlock(block, certificate):
             try deliverCommitted(block, certificate: certificate, from: sender, storage: &storage, into: &out)
         default:
-            let wall = now.wallNanoseconds
-            let actions = try storage.read { view in engine.receive(message, from: sender, now: wall, state: view) }
+            let actions = try storage.read { view in engine.receive(message, from: sender, now: now, state: view) }
             try perform(actions, storage: &storage, into: &out)
         }
     }
@@ -212,9 +210,8 @@ extension PeerCore {
                                                          storage: inout Storage, into out: inout [Output]) throws(PeerStorageError) {
         prefetch.arrived(block.header.height)
         if prefetch.hold(block, certificate: certificate, from: sender, next: engine.head.height + 1) { return }
-        let wall = now.wallNanoseconds
         let message = ConsensusMessage.committedBlock(block, certificate)
-        let actions = try storage.read { view in engine.receive(message, from: sender, now: wall, state: view) }
+        let actions = try storage.read { view in engine.receive(message, from: sender, now: now, state: view) }
         try perform(actions, storage: &storage, into: &out)
     }
 }

@@ -20,7 +20,7 @@ extension PeerCore {
             case let .send(message, to):
                 // The engine asks for one block at a time; skip it when that height is already in flight.
                 if case let .blockRequest(height) = message,
-                   prefetch.isInFlight(height, now: now.monotonicNanoseconds) { continue }
+                   prefetch.isInFlight(height, now: now.monotonic) { continue }
                 sendDirect(message, to: to, into: &out)
             case let .commit(block, certificate, execution):
                 try storage.commit(block, certificate: certificate, execution: execution)
@@ -33,8 +33,7 @@ extension PeerCore {
             }
         }
         if committed {
-            let wall = now.wallNanoseconds
-            let more = try storage.read { view in engine.resume(now: wall, state: view) }
+            let more = try storage.read { view in engine.resume(now: now, state: view) }
             try perform(more, storage: &storage, into: &out)
             try feedPrefetched(storage: &storage, into: &out)
         }
@@ -53,11 +52,11 @@ extension PeerCore {
         case let .transactions(transactions):
             for transaction in transactions {
                 let actions = dissemination.publish(.transactions, payload: transaction.wireEncoded,
-                                                    now: now.monotonicNanoseconds)
+                                                    now: now.monotonic)
                 performGossip(actions, into: &out)
             }
         case .evidence:
-            performGossip(dissemination.publish(.consensus, payload: message.wireEncoded, now: now.monotonicNanoseconds),
+            performGossip(dissemination.publish(.consensus, payload: message.wireEncoded, now: now.monotonic),
                           into: &out)
         case let .blockRequest(height):
             for member in blockSources(for: height) { sendDirect(message, to: member, into: &out) }
@@ -84,7 +83,7 @@ extension PeerCore {
             out.append(.send(.direct(bytes), to: member))
         } else if bytes.count <= configuration.parts.maxObjectSize {
             counters.largeMessages += 1
-            let offered = parts.offer(bytes, tag: PeerObjectTag.consensusMessage, now: now.monotonicNanoseconds, to: [member])
+            let offered = parts.offer(bytes, tag: PeerObjectTag.consensusMessage, now: now.monotonic, to: [member])
             for action in offered.actions { if case let .send(part, to) = action { out.append(.send(.parts(part), to: to)) } }
         } else {
             counters.oversizeDrops += 1
@@ -112,7 +111,7 @@ extension PeerCore {
     mutating func spread(_ block: Block, certificate: CommitCertificate, into out: inout [Output]) {
         guard markSpread(block) else { return }
         let bytes = ConsensusMessage.committedBlock(block, certificate).wireEncoded
-        let monotonic = now.monotonicNanoseconds
+        let monotonic = now.monotonic
         if bytes.count <= configuration.maxPushedBlock {
             performGossip(dissemination.publish(.blocks, payload: bytes, now: monotonic), into: &out)
         } else if bytes.count <= configuration.parts.maxObjectSize {
@@ -143,7 +142,7 @@ extension PeerCore {
             }
             guard engine.mempool.standing(id) == .ready else { continue }
             counters.reannounced += 1
-            performGossip(dissemination.republish(.transactions, payload: entry.payload, now: now.monotonicNanoseconds),
+            performGossip(dissemination.republish(.transactions, payload: entry.payload, now: now.monotonic),
                           into: &out)
             stale.append(id)
         }
@@ -159,7 +158,7 @@ extension PeerCore {
         var advertised: [Address: UInt64] = [:]
         for member in membership.members.values where member.status == .alive { advertised[member.id] = member.height }
         guard let tallest = advertised.values.max(), tallest > next else { return }
-        for (height, member) in prefetch.requests(next: next, advertised: advertised, now: now.monotonicNanoseconds) {
+        for (height, member) in prefetch.requests(next: next, advertised: advertised, now: now.monotonic) {
             sendDirect(.blockRequest(height: height), to: member, into: &out)
         }
     }
@@ -168,9 +167,8 @@ extension PeerCore {
     /// one is held (each commit comes back here through `perform`).
     mutating func feedPrefetched<Storage: PeerStorage>(storage: inout Storage, into out: inout [Output]) throws(PeerStorageError) {
         guard let held = prefetch.take(engine.head.height + 1) else { return }
-        let wall = now.wallNanoseconds
         let message = ConsensusMessage.committedBlock(held.block, held.certificate)
-        let actions = try storage.read { view in engine.receive(message, from: held.sender, now: wall, state: view) }
+        let actions = try storage.read { view in engine.receive(message, from: held.sender, now: now, state: view) }
         try perform(actions, storage: &storage, into: &out)
     }
 }

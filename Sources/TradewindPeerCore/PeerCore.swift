@@ -116,11 +116,11 @@ public struct PeerCore<Random: RandomNumberGenerator> {
     var submittedHere: [Bytes32: (sender: Address, sequence: UInt64, payload: [UInt8])] = [:]
     /// Endpoints handed to the shell (`learn`), so each is handed over once.
     var learned: [Address: PeerEndpoint] = [:]
-    /// When each member was last heard from (monotonic ns): any authenticated message counts.
-    public internal(set) var lastHeard: [Address: UInt64] = [:]
+    /// When each member was last heard from: any authenticated message counts.
+    public internal(set) var lastHeard: [Address: MonotonicInstant] = [:]
     public internal(set) var counters = Counters()
     var now: PeerTime
-    var nextGossipTick: UInt64 = 0
+    var nextGossipTick: MonotonicInstant = .zero
 
     /// - Parameters:
     ///   - seeds: members to join through (from the configuration), with their endpoints.
@@ -159,9 +159,9 @@ public struct PeerCore<Random: RandomNumberGenerator> {
     public mutating func receive<Storage: PeerStorage>(_ envelope: GossipEnvelope, from sender: Address, now: PeerTime,
                                                        storage: inout Storage) throws(PeerStorageError) -> [Output] {
         advance(to: now)
-        lastHeard[sender] = self.now.monotonicNanoseconds
+        lastHeard[sender] = self.now.monotonic
         var out: [Output] = []
-        let monotonic = self.now.monotonicNanoseconds
+        let monotonic = self.now.monotonic
         switch envelope {
         case let .membership(message):
             for outgoing in membership.receive(message, from: sender, now: monotonic) {
@@ -186,21 +186,20 @@ public struct PeerCore<Random: RandomNumberGenerator> {
     /// digests and retries, part requests, prefetch.
     public mutating func tick<Storage: PeerStorage>(now: PeerTime, storage: inout Storage) throws(PeerStorageError) -> [Output] {
         advance(to: now)
-        let monotonic = self.now.monotonicNanoseconds
+        let monotonic = self.now.monotonic
         var out: [Output] = []
         if monotonic >= nextGossipTick {
-            nextGossipTick = monotonic + UInt64(max(1, configuration.gossipTickInterval.nanoseconds))
+            nextGossipTick = monotonic + max(.nanoseconds(1), configuration.gossipTickInterval)
             try tickGossip(storage: &storage, into: &out)
         }
-        let wall = self.now.wallNanoseconds
-        let actions = try storage.read { view in engine.tick(now: wall, state: view) }
+        let actions = try storage.read { view in engine.tick(now: self.now, state: view) }
         try perform(actions, storage: &storage, into: &out)
         requestPrefetch(into: &out)
         return out
     }
 
     mutating func tickGossip<Storage: PeerStorage>(storage: inout Storage, into out: inout [Output]) throws(PeerStorageError) {
-        let monotonic = now.monotonicNanoseconds
+        let monotonic = now.monotonic
         for outgoing in membership.tick(now: monotonic) {
             out.append(.send(.membership(outgoing.message), to: outgoing.to))
         }
@@ -221,12 +220,11 @@ public struct PeerCore<Random: RandomNumberGenerator> {
                                                       storage: inout Storage) throws(PeerStorageError)
         -> (submissions: [ConsensusEngine.Submission], outputs: [Output]) {
         advance(to: now)
-        let wall = self.now.wallNanoseconds
         var submissions: [ConsensusEngine.Submission] = []
         var actions: [ConsensusEngine.Action] = []
         try storage.read { view in
             for checked in transactions {
-                let (submission, more) = engine.submit(checked.identified, verified: checked.signatureValid, now: wall,
+                let (submission, more) = engine.submit(checked.identified, verified: checked.signatureValid, now: self.now,
                                                        state: view)
                 submissions.append(submission)
                 actions += more
@@ -261,8 +259,7 @@ public struct PeerCore<Random: RandomNumberGenerator> {
     public var members: [Member<Address, PeerEndpoint>] { Array(membership.members.values) }
 
     mutating func advance(to time: PeerTime) {
-        now = PeerTime(wallNanoseconds: max(now.wallNanoseconds, time.wallNanoseconds),
-                       monotonicNanoseconds: max(now.monotonicNanoseconds, time.monotonicNanoseconds))
+        now.advance(to: time)
     }
 
     /// Hands the shell endpoints of members it has not been told about, or that moved.

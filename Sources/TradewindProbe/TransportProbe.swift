@@ -62,7 +62,7 @@ enum TransportProbe {
             func collect(_ actions: [TransportCore<Int, SystemRandomNumberGenerator>.Action]) {
                 for case let .send(datagram, _) in actions { valid.append(datagram) }
             }
-            collect(core.send(Array(repeating: 7, count: 3000), to: keyB.publicKey, now: 1, wallClock: Clock.wall))
+            collect(core.send(Array(repeating: 7, count: 3000), to: keyB.publicKey, now: SystemClock.monotonic, wallClock: SystemClock.wall))
 
             let rssBefore = residentMemory()
             var generator = SystemRandomNumberGenerator()
@@ -153,14 +153,6 @@ enum TransportProbe {
             return Int(line.split(separator: " ").dropFirst().first ?? "") ?? 0
         }
         return 0
-    }
-}
-
-enum Clock {
-    static var wall: UInt64 {
-        var time = timespec()
-        clock_gettime(CLOCK_REALTIME, &time)
-        return UInt64(time.tv_sec) * 1_000_000_000 + UInt64(time.tv_nsec)
     }
 }
 

@@ -1,14 +1,16 @@
+import TradewindWire
+
 /// A min-heap of events ordered by (time, insertion order): equal times keep their
 /// scheduling order, so a run is a pure function of its seed.
 struct EventQueue<Event> {
-    private var heap: [(time: UInt64, order: UInt64, event: Event)] = []
+    private var heap: [(time: MonotonicInstant, order: UInt64, event: Event)] = []
     private var nextOrder: UInt64 = 0
 
     var isEmpty: Bool { heap.isEmpty }
     var count: Int { heap.count }
-    var nextTime: UInt64? { heap.first?.time }
+    var nextTime: MonotonicInstant? { heap.first?.time }
 
-    mutating func push(_ event: Event, at time: UInt64) {
+    mutating func push(_ event: Event, at time: MonotonicInstant) {
         heap.append((time, nextOrder, event))
         nextOrder += 1
         var child = heap.count - 1
@@ -20,7 +22,7 @@ struct EventQueue<Event> {
         }
     }
 
-    mutating func pop() -> (time: UInt64, event: Event)? {
+    mutating func pop() -> (time: MonotonicInstant, event: Event)? {
         guard !heap.isEmpty else { return nil }
         heap.swapAt(0, heap.count - 1)
         let top = heap.removeLast()

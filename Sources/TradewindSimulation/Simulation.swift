@@ -1,11 +1,13 @@
+import TradewindWire
+
 /// A protocol core that the simulator can run: it reacts to messages and to ticks
 /// of a virtual clock, and returns what to send. The same cores run over real UDP.
 public protocol SimulatedNode {
     associatedtype ID: Hashable & Comparable & Sendable
     associatedtype Message
 
-    mutating func receive(_ message: Message, from sender: ID, now: UInt64) -> [(to: ID, message: Message)]
-    mutating func tick(now: UInt64) -> [(to: ID, message: Message)]
+    mutating func receive(_ message: Message, from sender: ID, now: MonotonicInstant) -> [(to: ID, message: Message)]
+    mutating func tick(now: MonotonicInstant) -> [(to: ID, message: Message)]
 }
 
 /// SplitMix64: the simulator's only source of randomness, seeded.
@@ -30,11 +32,12 @@ public struct Simulation<Node: SimulatedNode> {
 
     public struct LinkProfile: Sendable {
         public var loss: Double
-        public var delay: UInt64
-        public var jitter: UInt64
+        /// One-way delay of every message, plus up to `jitter` more (which reorders).
+        public var delay: Duration
+        public var jitter: Duration
         public var duplication: Double
 
-        public init(loss: Double = 0, delay: UInt64 = 1_000_000, jitter: UInt64 = 1_000_000, duplication: Double = 0) {
+        public init(loss: Double = 0, delay: Duration = .milliseconds(1), jitter: Duration = .milliseconds(1), duplication: Double = 0) {
             self.loss = loss
             self.delay = delay
             self.jitter = jitter
@@ -48,13 +51,13 @@ public struct Simulation<Node: SimulatedNode> {
     }
 
     public let seed: UInt64
-    public private(set) var now: UInt64 = 0
+    public private(set) var now: MonotonicInstant = .zero
     public var random: SeededRandom
     public private(set) var nodes: [ID: Node] = [:]
     public var profile: LinkProfile
     /// Profiles for particular links (from, to), overriding `profile`.
     public var linkProfiles: [[ID]: LinkProfile] = [:]
-    public let tickInterval: UInt64
+    public let tickInterval: Duration
     private var queue = EventQueue<Event>()
     private var crashed = Set<ID>()
     /// Nodes' generations: a restart starts a new one; ticks of old ones are ignored.
@@ -63,13 +66,13 @@ public struct Simulation<Node: SimulatedNode> {
     public private(set) var messagesSent: UInt64 = 0
     public private(set) var messagesDelivered: UInt64 = 0
     /// Called for every message delivered, before the node sees it.
-    public var onDeliver: ((ID, ID, Node.Message, UInt64) -> Void)?
+    public var onDeliver: ((ID, ID, Node.Message, MonotonicInstant) -> Void)?
 
-    public init(seed: UInt64, profile: LinkProfile = .init(), tickInterval: UInt64 = 100_000_000) {
+    public init(seed: UInt64, profile: LinkProfile = .init(), tickInterval: Duration = .milliseconds(100)) {
         self.seed = seed
         random = SeededRandom(seed: seed)
         self.profile = profile
-        self.tickInterval = tickInterval
+        self.tickInterval = max(.nanoseconds(1), tickInterval)
     }
 
     /// Adds a node; its first tick comes at a random offset within one interval.
@@ -78,7 +81,7 @@ public struct Simulation<Node: SimulatedNode> {
         crashed.remove(id)
         let generation = (generations[id] ?? 0) + 1
         generations[id] = generation
-        queue.push(.tick(id, generation: generation), at: now + UInt64.random(in: 1...tickInterval, using: &random))
+        queue.push(.tick(id, generation: generation), at: now + .nanoseconds(Int64.random(in: 1...tickInterval.nanoseconds, using: &random)))
     }
 
     public func node(_ id: ID) -> Node? { nodes[id] }
@@ -127,14 +130,15 @@ public struct Simulation<Node: SimulatedNode> {
             guard reachable(from, to), Double.random(in: 0..<1, using: &random) >= link.loss else { continue }
             let copies = Double.random(in: 0..<1, using: &random) < link.duplication ? 2 : 1
             for _ in 0..<copies {
-                let delay = link.delay + (link.jitter > 0 ? UInt64.random(in: 0...link.jitter, using: &random) : 0)
+                let jitter = link.jitter.nanoseconds
+                let delay = link.delay + .nanoseconds(jitter > 0 ? Int64.random(in: 0...jitter, using: &random) : 0)
                 queue.push(.deliver(message, from: from, to: to), at: now + delay)
             }
         }
     }
 
     /// Runs events until the clock reaches `time`.
-    public mutating func run(until time: UInt64) {
+    public mutating func run(until time: MonotonicInstant) {
         while let next = queue.nextTime, next <= time {
             guard let (eventTime, event) = queue.pop() else { break }
             now = eventTime
@@ -155,11 +159,6 @@ public struct Simulation<Node: SimulatedNode> {
         now = max(now, time)
     }
 
-    /// Runs for `duration` more nanoseconds.
-    public mutating func run(for duration: UInt64) { run(until: now + duration) }
-}
-
-public enum SimulatedTime {
-    public static let millisecond: UInt64 = 1_000_000
-    public static let second: UInt64 = 1_000_000_000
+    /// Runs for `duration` more of virtual time.
+    public mutating func run(for duration: Duration) { run(until: now + duration) }
 }

@@ -232,7 +232,7 @@ final class TransportHandler: ChannelInboundHandler {
         let loopBound = NIOLoopBound(self, eventLoop: context.eventLoop)
         timer = context.eventLoop.scheduleRepeatedTask(initialDelay: Self.tickInterval, delay: Self.tickInterval) { _ in
             let handler = loopBound.value
-            handler.perform(handler.core.tick(now: Clock.monotonic, wallClock: Clock.wall))
+            handler.perform(handler.core.tick(now: SystemClock.monotonic, wallClock: SystemClock.wall))
             handler.flush()
         }
     }
@@ -279,7 +279,7 @@ final class TransportHandler: ChannelInboundHandler {
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {
         let envelope = unwrapInboundIn(data)
         let bytes = Array(envelope.data.readableBytesView)
-        perform(core.receive(bytes, from: envelope.remoteAddress, now: Clock.monotonic, wallClock: Clock.wall))
+        perform(core.receive(bytes, from: envelope.remoteAddress, now: SystemClock.monotonic, wallClock: SystemClock.wall))
     }
 
     func channelReadComplete(context: ChannelHandlerContext) {
@@ -301,7 +301,7 @@ final class TransportHandler: ChannelInboundHandler {
             core.recordDrop(.queueFull)
             return false
         }
-        perform(core.send(message, to: peer, now: Clock.monotonic, wallClock: Clock.wall))
+        perform(core.send(message, to: peer, now: SystemClock.monotonic, wallClock: SystemClock.wall))
         if shouldFlush { flush() }
         return true
     }
@@ -347,17 +347,6 @@ final class TransportHandler: ChannelInboundHandler {
         guard needsFlush, let context else { return }
         needsFlush = false
         context.flush()
-    }
-}
-
-/// The two clocks the core needs.
-enum Clock {
-    static var monotonic: UInt64 { NIODeadline.now().uptimeNanoseconds }
-
-    static var wall: UInt64 {
-        var time = timespec()
-        clock_gettime(CLOCK_REALTIME, &time)
-        return UInt64(time.tv_sec) * 1_000_000_000 + UInt64(time.tv_nsec)
     }
 }
 

@@ -75,18 +75,18 @@ struct ChainNode: SimulatedNode {
     var core: Core
     var store: DurableStore
     /// Committed (height, block id, state root, simulated time) in order, for the checks.
-    var commits: [(height: UInt64, blockID: Bytes32, stateRoot: Bytes32, at: UInt64)] = []
+    var commits: [(height: UInt64, blockID: Bytes32, stateRoot: Bytes32, at: MonotonicInstant)] = []
     var failures: [String] = []
-    var clock: UInt64 = 0
+    var clock: MonotonicInstant = .zero
 
     var engine: ConsensusEngine { core.engine }
 
-    static func now(_ simulated: UInt64) -> UInt64 { Roster.genesisTime * 1_000_000 + simulated }
-    static func time(_ simulated: UInt64) -> PeerTime {
-        PeerTime(wallNanoseconds: now(simulated), monotonicNanoseconds: simulated)
+    /// The simulator's clock as both of a peer's clocks: the wall clock starts at genesis.
+    static func time(_ simulated: MonotonicInstant) -> PeerTime {
+        PeerTime(wall: UnixInstant(milliseconds: Roster.genesisTime) + simulated.sinceStart, monotonic: simulated)
     }
 
-    init(id: Int, roster: Roster, configuration: ConsensusEngine.Configuration = .init(), now: UInt64 = 0) {
+    init(id: Int, roster: Roster, configuration: ConsensusEngine.Configuration = .init(), now: MonotonicInstant = .zero) {
         let genesis = roster.ledger.genesisState()
         var state = MemoryState()
         state.apply(genesis.writes)
@@ -96,25 +96,25 @@ struct ChainNode: SimulatedNode {
     }
 
     /// A peer (re)started from what it had durably written.
-    init(id: Int, roster: Roster, store: DurableStore, configuration: ConsensusEngine.Configuration, now: UInt64) {
+    init(id: Int, roster: Roster, store: DurableStore, configuration: ConsensusEngine.Configuration, now: MonotonicInstant) {
         self.id = id
         self.roster = roster
         self.store = store
         clock = now
         let chain = try! StateOverlay(base: store.state).record(.chain, as: ChainState.self)!
         let engine = ConsensusEngine(ledger: roster.ledger, key: roster.keys[id], me: roster.address(id), head: store.head,
-                                     chain: chain, lastSigned: store.signed, now: Self.now(now), configuration: configuration)
+                                     chain: chain, lastSigned: store.signed, now: Self.time(now), configuration: configuration)
         // Every peer knows every other from its configuration, as in a configured mesh.
         let seeds = Dictionary(uniqueKeysWithValues: (0..<roster.count).filter { $0 != id }.map {
             (roster.address($0), roster.endpoint($0))
         })
         let role: MemberRole = roster.ledger.genesis.authorities.map(\.address).contains(roster.address(id)) ? .authority : .participant
-        let generation = UInt64(now / SimulatedTime.millisecond)
+        let generation = UInt64(now.sinceStart.nanoseconds / 1_000_000)
         core = Core(engine: engine, endpoint: roster.endpoint(id), role: role, seeds: seeds, now: Self.time(now),
                     random: { stream in SeededRandom(seed: UInt64(id) &* 7_919 &+ UInt64(stream) &* 104_729 &+ generation) })
     }
 
-    mutating func receive(_ message: [UInt8], from sender: Int, now: UInt64) -> [(to: Int, message: [UInt8])] {
+    mutating func receive(_ message: [UInt8], from sender: Int, now: MonotonicInstant) -> [(to: Int, message: [UInt8])] {
         clock = now
         let address = roster.address(sender)
         return step { core, store throws(PeerStorageError) in
@@ -122,12 +122,12 @@ struct ChainNode: SimulatedNode {
         }
     }
 
-    mutating func tick(now: UInt64) -> [(to: Int, message: [UInt8])] {
+    mutating func tick(now: MonotonicInstant) -> [(to: Int, message: [UInt8])] {
         clock = now
         return step { core, store throws(PeerStorageError) in try core.tick(now: Self.time(now), storage: &store) }
     }
 
-    mutating func submit(_ transaction: Transaction, now: UInt64) -> [(to: Int, message: [UInt8])] {
+    mutating func submit(_ transaction: Transaction, now: MonotonicInstant) -> [(to: Int, message: [UInt8])] {
         clock = now
         let checked = Core.CheckedTransaction(identified: IdentifiedTransaction(transaction),
                                               signatureValid: transaction.hasValidSignature(network: roster.ledger.networkID))
@@ -162,7 +162,7 @@ struct ChainNode: SimulatedNode {
             case .learn:
                 break
             case let .committed(block, _, execution):
-                commits.append((block.header.height, block.header.id, execution.stateRoot, Self.now(clock)))
+                commits.append((block.header.height, block.header.id, execution.stateRoot, clock))
             }
             index += 1
         }

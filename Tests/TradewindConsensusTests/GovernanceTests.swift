@@ -29,27 +29,27 @@ import TradewindWire
     @Test func addingAndRemovingAnAuthorityKeepsCommitting() throws {
         let roster = Roster(authorities: 4, others: 2)
         var simulation = Simulation<ChainNode>(
-            seed: 77, profile: .init(loss: 0.05, delay: 5 * SimulatedTime.millisecond, jitter: 20 * SimulatedTime.millisecond),
-            tickInterval: 10 * SimulatedTime.millisecond)
+            seed: 77, profile: .init(loss: 0.05, delay: .milliseconds(5), jitter: .milliseconds(20)),
+            tickInterval: .milliseconds(10))
         for id in 0..<roster.count { simulation.add(id, ChainNode(id: id, roster: roster)) }
-        simulation.run(for: 3 * SimulatedTime.second)
+        simulation.run(for: .seconds(3))
 
         let newcomer = roster.address(4)
         Self.vote(.add(newcomer), by: [0, 1, 2, 3], roster: roster, in: &simulation)
         for _ in 0..<40 where !Self.authorities(of: simulation.node(1)!).contains(newcomer) {
-            simulation.run(for: 500 * SimulatedTime.millisecond)
+            simulation.run(for: .milliseconds(500))
         }
         #expect(Self.authorities(of: simulation.node(1)!).count == 5, "the fifth authority was not added")
-        simulation.run(for: 3 * SimulatedTime.second)
+        simulation.run(for: .seconds(3))
         #expect(simulation.node(4)!.engine.isAuthority, "the newcomer does not take part")
 
         let leaving = roster.address(0)
         Self.vote(.remove(leaving), by: [1, 2, 3, 4], roster: roster, in: &simulation)
         for _ in 0..<40 where Self.authorities(of: simulation.node(1)!).contains(leaving) {
-            simulation.run(for: 500 * SimulatedTime.millisecond)
+            simulation.run(for: .milliseconds(500))
         }
         #expect(!Self.authorities(of: simulation.node(1)!).contains(leaving), "authority 0 was not removed")
-        simulation.run(for: 3 * SimulatedTime.second)
+        simulation.run(for: .seconds(3))
         #expect(!simulation.node(0)!.engine.isAuthority)
 
         // Each change: announced in one header, in force two heights later.
@@ -63,8 +63,8 @@ import TradewindWire
         }
         // Blocks committed throughout: never more than 3 s between two.
         let times = simulation.node(1)!.commits.map(\.at)
-        let widest = zip(times, times.dropFirst()).map { $1 - $0 }.max() ?? 0
-        #expect(widest <= 3_000_000_000, "a gap of \(Double(widest) / 1e9) s between blocks")
+        let widest = zip(times, times.dropFirst()).map { $1 - $0 }.max() ?? .zero
+        #expect(widest <= .seconds(3), "a gap of \(widest) between blocks")
 
         // The follower (never an authority) holds the same chain, verified by certificates alone.
         let follower = simulation.node(5)!.store
@@ -84,10 +84,10 @@ import TradewindWire
     /// A short certified chain from a simulated mesh.
     static func chain() -> (roster: Roster, blocks: [(Block, CommitCertificate)]) {
         let roster = Roster(authorities: 4)
-        var simulation = Simulation<ChainNode>(seed: 5, profile: .init(loss: 0, delay: 5_000_000, jitter: 5_000_000),
-                                               tickInterval: 10 * SimulatedTime.millisecond)
+        var simulation = Simulation<ChainNode>(seed: 5, profile: .init(loss: 0, delay: .milliseconds(5), jitter: .milliseconds(5)),
+                                               tickInterval: .milliseconds(10))
         for id in 0..<4 { simulation.add(id, ChainNode(id: id, roster: roster)) }
-        simulation.run(for: 5 * SimulatedTime.second)
+        simulation.run(for: .seconds(5))
         let store = simulation.node(0)!.store
         return (roster, (1...store.head.height).map { store.blocks[$0]! })
     }

@@ -12,11 +12,12 @@ import TradewindWire
             .signed(by: keys[sender], network: .zero)
     }
 
-    static func add(_ pool: inout Mempool, _ transaction: Transaction, next: UInt64 = 0, at now: UInt64 = 0) -> Mempool.Admission {
+    static func add(_ pool: inout Mempool, _ transaction: Transaction, next: UInt64 = 0, at now: MonotonicInstant = .zero) -> Mempool.Admission {
         pool.add(transaction, id: transaction.id, size: transaction.wireEncoded.count, nextSequence: next, now: now)
     }
 
-    static let second: UInt64 = 1_000_000_000
+    /// The instant `seconds` after the clock's start.
+    static func seconds(_ seconds: Int64) -> MonotonicInstant { .zero + .seconds(seconds) }
 
     @Test func candidatesKeepEachSendersSequenceOrderAndInterleaveSenders() {
         var pool = Mempool()
@@ -80,7 +81,7 @@ import TradewindWire
         let included = [Self.transaction(0, 0).id, Self.transaction(0, 1).id]
         // Another peer's block also consumed sequence 2 (with a different transaction).
         let zero = Self.keys[0].publicKey.address
-        pool.recheck(included: included, now: 0) { $0 == zero ? 3 : 0 }
+        pool.recheck(included: included, now: .zero) { $0 == zero ? 3 : 0 }
         #expect(pool.count == 2)
         #expect(pool.contains(Self.transaction(0, 3).id))
         #expect(pool.contains(Self.transaction(1, 0).id))
@@ -91,16 +92,16 @@ import TradewindWire
         var pool = Mempool()
         let zero = Self.keys[0].publicKey.address
         let (t0, t1, t2, t3) = (Self.transaction(0, 0), Self.transaction(0, 1), Self.transaction(0, 2), Self.transaction(0, 3))
-        #expect(Self.add(&pool, t2, at: 5 * Self.second) == .added)
-        #expect(Self.add(&pool, t3, at: 5 * Self.second) == .added)
-        #expect(pool.standing(t2.id) == .waiting(missing: 0, expiresAt: 65 * Self.second))
+        #expect(Self.add(&pool, t2, at: Self.seconds(5)) == .added)
+        #expect(Self.add(&pool, t3, at: Self.seconds(5)) == .added)
+        #expect(pool.standing(t2.id) == .waiting(missing: 0, expiresAt: Self.seconds(65)))
         #expect(pool.readyCount == 0 && pool.parkedCount == 2)
         #expect(pool.candidates(maxCount: 10, maxBytes: 1 << 20).isEmpty)
         #expect(pool.nextSequence(for: zero, committedNext: 0) == 0)
 
         #expect(Self.add(&pool, t0) == .added)
         #expect(pool.standing(t0.id) == .ready)
-        #expect(pool.standing(t3.id) == .waiting(missing: 1, expiresAt: 65 * Self.second))
+        #expect(pool.standing(t3.id) == .waiting(missing: 1, expiresAt: Self.seconds(65)))
         #expect(pool.candidates(maxCount: 10, maxBytes: 1 << 20).map(\.id) == [t0.id])
         #expect(pool.nextSequence(for: zero, committedNext: 0) == 1)
 
@@ -120,7 +121,7 @@ import TradewindWire
         // An account with nothing pending: its committed next.
         #expect(pool.nextSequence(for: one, committedNext: 9) == 9)
         // A block took 3 and 4 (and another peer's 5): the committed next moves past them.
-        pool.recheck(included: [Self.transaction(0, 3).id, Self.transaction(0, 4).id], now: 0) { $0 == zero ? 6 : 0 }
+        pool.recheck(included: [Self.transaction(0, 3).id, Self.transaction(0, 4).id], now: .zero) { $0 == zero ? 6 : 0 }
         #expect(pool.nextSequence(for: zero, committedNext: 6) == 7)
         // A reader whose committed state lags the pool still gets past what the pool knows is used.
         #expect(pool.nextSequence(for: zero, committedNext: 3) == 7)
@@ -132,12 +133,12 @@ import TradewindWire
         let (t0, t2, t3) = (Self.transaction(0, 0), Self.transaction(0, 2), Self.transaction(0, 3))
         for transaction in [t0, t2, t3] { #expect(Self.add(&pool, transaction) == .added) }
         // A block with sequence 0 only: 2 and 3 stay, still waiting for 1.
-        pool.recheck(included: [t0.id], now: Self.second) { $0 == zero ? 1 : 0 }
+        pool.recheck(included: [t0.id], now: Self.seconds(1)) { $0 == zero ? 1 : 0 }
         #expect(pool.count == 2)
-        #expect(pool.standing(t2.id) == .waiting(missing: 1, expiresAt: 60 * Self.second))
+        #expect(pool.standing(t2.id) == .waiting(missing: 1, expiresAt: Self.seconds(60)))
         #expect(pool.candidates(maxCount: 10, maxBytes: 1 << 20).isEmpty)
         // Another peer's block carries sequence 1 (a transaction this pool never saw): 2 and 3 are ready.
-        pool.recheck(included: [Self.transaction(0, 1, amount: 7).id], now: 2 * Self.second) { $0 == zero ? 2 : 0 }
+        pool.recheck(included: [Self.transaction(0, 1, amount: 7).id], now: Self.seconds(2)) { $0 == zero ? 2 : 0 }
         #expect(pool.standing(t2.id) == .ready && pool.standing(t3.id) == .ready)
         #expect(pool.readyCount == 2)
         #expect(pool.candidates(maxCount: 10, maxBytes: 1 << 20).map(\.id) == [t2.id, t3.id])
@@ -148,14 +149,14 @@ import TradewindWire
         let ready = Self.transaction(0, 0), parked = Self.transaction(0, 5), later = Self.transaction(0, 7)
         #expect(Self.add(&pool, ready) == .added)
         #expect(Self.add(&pool, parked) == .added)
-        #expect(Self.add(&pool, later, at: 30 * Self.second) == .added)
-        pool.expire(now: 60 * Self.second - 1)
+        #expect(Self.add(&pool, later, at: Self.seconds(30)) == .added)
+        pool.expire(now: Self.seconds(60) - .nanoseconds(1))
         #expect(pool.count == 3)
-        pool.expire(now: 60 * Self.second)
+        pool.expire(now: Self.seconds(60))
         #expect(!pool.contains(parked.id))
         #expect(pool.contains(ready.id) && pool.contains(later.id))
         // Expiry also runs with the recheck after a block.
-        pool.recheck(included: [], now: 90 * Self.second) { _ in 0 }
+        pool.recheck(included: [], now: Self.seconds(90)) { _ in 0 }
         #expect(!pool.contains(later.id))
         #expect(pool.contains(ready.id) && pool.count == 1 && pool.readyCount == 1)
 
@@ -164,12 +165,12 @@ import TradewindWire
         var again = Mempool()
         let (t0, t1, t9) = (Self.transaction(1, 0), Self.transaction(1, 1), Self.transaction(1, 9))
         #expect(Self.add(&again, t0) == .added && Self.add(&again, t1) == .added)
-        #expect(Self.add(&again, t9, at: 30 * Self.second) == .added)
-        again.expire(now: 60 * Self.second)
+        #expect(Self.add(&again, t9, at: Self.seconds(30)) == .added)
+        again.expire(now: Self.seconds(60))
         #expect(again.count == 3)
         again.remove(t0.id)
-        #expect(again.standing(t1.id) == .waiting(missing: 0, expiresAt: 60 * Self.second))
-        again.expire(now: 70 * Self.second)
+        #expect(again.standing(t1.id) == .waiting(missing: 0, expiresAt: Self.seconds(60)))
+        again.expire(now: Self.seconds(70))
         #expect(!again.contains(t1.id) && again.contains(t9.id))
     }
 

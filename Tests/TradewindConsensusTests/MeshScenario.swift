@@ -9,7 +9,7 @@ import TradewindWire
 /// a while, again, in case it was lost with a crashed peer).
 struct Workload {
     let roster: Roster
-    var lastSubmitted: [Int: (sequence: UInt64, at: UInt64)] = [:]
+    var lastSubmitted: [Int: (sequence: UInt64, at: MonotonicInstant)] = [:]
     var submitted = 0
 
     init(roster: Roster) { self.roster = roster }
@@ -25,7 +25,7 @@ struct Workload {
             let state = simulation.node(id)!.store.state
             return try? StateOverlay(base: state).record(.account(sender), as: AccountState.self)?.nextSequence
         }.max() ?? 0
-        if let last = lastSubmitted[account], last.sequence >= next, simulation.now < last.at + 3 * SimulatedTime.second {
+        if let last = lastSubmitted[account], last.sequence >= next, simulation.now < last.at + .seconds(3) {
             return
         }
         let receiver = roster.accountKeys[(account + 1) % roster.accountKeys.count].publicKey.address
@@ -111,8 +111,8 @@ struct MeshScenario: CustomStringConvertible {
     let count: Int
     let loss: Double
     let equivocator: Int?
-    let crash: (id: Int, at: UInt64, restartAt: UInt64)?
-    let partition: (groups: [[Int]], at: UInt64, healAt: UInt64)?
+    let crash: (id: Int, at: MonotonicInstant, restartAt: MonotonicInstant)?
+    let partition: (groups: [[Int]], at: MonotonicInstant, healAt: MonotonicInstant)?
     var faults = ConsensusEngine.Faults()
 
     init(seed: UInt64) {
@@ -129,10 +129,9 @@ struct MeshScenario: CustomStringConvertible {
         } else {
             equivocator = nil
         }
-        let second = SimulatedTime.second
         if budget > 0 && Int.random(in: 0..<3, using: &random) > 0 {
-            let at = UInt64.random(in: 3...15, using: &random) * second
-            crash = (ids.removeFirst(), at, at + UInt64.random(in: 2...12, using: &random) * second)
+            let at = MonotonicInstant.zero + .seconds(UInt64.random(in: 3...15, using: &random))
+            crash = (ids.removeFirst(), at, at + .seconds(UInt64.random(in: 2...12, using: &random)))
         } else {
             crash = nil
         }
@@ -140,8 +139,8 @@ struct MeshScenario: CustomStringConvertible {
             var members = Array(0..<count)
             members.shuffle(using: &random)
             let cut = Int.random(in: 1..<count, using: &random)
-            let at = UInt64.random(in: 5...20, using: &random) * second
-            partition = ([Array(members[..<cut]), Array(members[cut...])], at, at + UInt64.random(in: 3...30, using: &random) * second)
+            let at = MonotonicInstant.zero + .seconds(UInt64.random(in: 5...20, using: &random))
+            partition = ([Array(members[..<cut]), Array(members[cut...])], at, at + .seconds(UInt64.random(in: 3...30, using: &random)))
         } else {
             partition = nil
         }
@@ -150,15 +149,18 @@ struct MeshScenario: CustomStringConvertible {
     var description: String {
         var parts = ["seed \(seed): n=\(count) loss=\(Int(loss * 100))%"]
         if let equivocator { parts.append("equivocator \(equivocator)") }
-        if let crash { parts.append("crash \(crash.id) at \(crash.at / SimulatedTime.second)s, restart at \(crash.restartAt / SimulatedTime.second)s") }
+        if let crash { parts.append("crash \(crash.id) at \(Self.seconds(crash.at))s, restart at \(Self.seconds(crash.restartAt))s") }
         if let partition {
-            parts.append("partition \(partition.groups) at \(partition.at / SimulatedTime.second)s, heal at \(partition.healAt / SimulatedTime.second)s")
+            parts.append("partition \(partition.groups) at \(Self.seconds(partition.at))s, heal at \(Self.seconds(partition.healAt))s")
         }
         return parts.joined(separator: ", ")
     }
 
     /// When every fault is over; liveness is measured from here.
-    var recoveredAt: UInt64 { max(crash?.restartAt ?? 0, partition?.healAt ?? 0, 3 * SimulatedTime.second) }
+    var recoveredAt: MonotonicInstant { max(crash?.restartAt ?? .zero, partition?.healAt ?? .zero, .zero + .seconds(3)) }
+
+    /// Whole seconds of simulated time, as the scenario's description gives them.
+    static func seconds(_ instant: MonotonicInstant) -> Int64 { instant.sinceStart.nanoseconds / 1_000_000_000 }
 
     struct Outcome {
         var violations: [String]
@@ -171,8 +173,8 @@ struct MeshScenario: CustomStringConvertible {
     func run(observe: (Simulation<ChainNode>) -> Void = { _ in }) -> Outcome {
         let roster = Roster(authorities: count)
         var simulation = Simulation<ChainNode>(
-            seed: seed, profile: .init(loss: loss, delay: 5 * SimulatedTime.millisecond, jitter: 20 * SimulatedTime.millisecond),
-            tickInterval: 10 * SimulatedTime.millisecond)
+            seed: seed, profile: .init(loss: loss, delay: .milliseconds(5), jitter: .milliseconds(20)),
+            tickInterval: .milliseconds(10))
         for id in 0..<count {
             var configuration = ConsensusEngine.Configuration()
             if id == equivocator { configuration.faults.equivocate = true }
@@ -182,11 +184,11 @@ struct MeshScenario: CustomStringConvertible {
         let honest = Set((0..<count).filter { $0 != equivocator })
         var checker = MeshChecker()
         var workload = Workload(roster: roster)
-        let slice = 250 * SimulatedTime.millisecond
-        let end = recoveredAt + 12 * SimulatedTime.second
+        let slice: Duration = .milliseconds(250)
+        let end = recoveredAt + .seconds(12)
         var crashed = false, restarted = false, partitioned = false, healed = false
         var commitsAtRecovery: [Int: Int] = [:]
-        var firstCommitAfterRecovery: [Int: UInt64] = [:]
+        var firstCommitAfterRecovery: [Int: MonotonicInstant] = [:]
         while simulation.now < end {
             let now = simulation.now
             if let crash, !crashed, now >= crash.at {
@@ -220,7 +222,7 @@ struct MeshScenario: CustomStringConvertible {
                 for id in honest where firstCommitAfterRecovery[id] == nil && !simulation.isCrashed(id) {
                     let node = simulation.node(id)!
                     if node.commits.count > commitsAtRecovery[id]! {
-                        firstCommitAfterRecovery[id] = node.commits[commitsAtRecovery[id]!].at - ChainNode.now(0)
+                        firstCommitAfterRecovery[id] = node.commits[commitsAtRecovery[id]!].at
                     }
                 }
             }
@@ -237,7 +239,7 @@ struct MeshScenario: CustomStringConvertible {
                 checker.violations.append("liveness: peer \(id) committed nothing within 12 s of recovery")
                 continue
             }
-            let seconds = Double(at - min(at, recoveredAt)) / 1e9
+            let seconds = Double(max(.zero, at - recoveredAt).nanoseconds) / 1e9
             recovery.append(seconds)
             if seconds > 10 { checker.violations.append("liveness: peer \(id) first committed \(seconds) s after recovery") }
         }

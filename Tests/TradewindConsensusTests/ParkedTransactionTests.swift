@@ -29,10 +29,10 @@ import TradewindWire
     }
 
     static func simulation() -> Simulation<ChainNode> {
-        var simulation = Simulation<ChainNode>(seed: 5, profile: .init(delay: 2 * SimulatedTime.millisecond),
-                                               tickInterval: 10 * SimulatedTime.millisecond)
+        var simulation = Simulation<ChainNode>(seed: 5, profile: .init(delay: .milliseconds(2)),
+                                               tickInterval: .milliseconds(10))
         for id in 0..<roster.count { simulation.add(id, ChainNode(id: id, roster: roster)) }
-        simulation.run(for: 2 * SimulatedTime.second)
+        simulation.run(for: .seconds(2))
         return simulation
     }
 
@@ -41,7 +41,7 @@ import TradewindWire
         let (t0, t1, t2, t3) = (Self.transfer(0, 0), Self.transfer(0, 1), Self.transfer(0, 2), Self.transfer(0, 3))
         Self.submit(t2, to: 0, in: &simulation)
         Self.submit(t3, to: 0, in: &simulation)
-        simulation.run(for: 2 * SimulatedTime.second)
+        simulation.run(for: .seconds(2))
         #expect(Self.nextSequence(0, at: 1, in: simulation) == 0)
         for node in 0..<4 {
             guard case .waiting(missing: 0, _)? = simulation.node(node)?.engine.mempool.standing(t2.id) else {
@@ -52,7 +52,7 @@ import TradewindWire
 
         // Sequence 0 commits; 2 and 3 stay through that commit, now waiting for 1.
         Self.submit(t0, to: 1, in: &simulation)
-        simulation.run(for: 2 * SimulatedTime.second)
+        simulation.run(for: .seconds(2))
         #expect(Self.nextSequence(0, at: 0, in: simulation) == 1)
         for node in 0..<4 {
             let mempool = simulation.node(node)?.engine.mempool
@@ -65,7 +65,7 @@ import TradewindWire
 
         // The gap fills: 1, 2 and 3 commit, in sequence order.
         Self.submit(t1, to: 2, in: &simulation)
-        simulation.run(for: 2 * SimulatedTime.second)
+        simulation.run(for: .seconds(2))
         #expect(Self.nextSequence(0, at: 3, in: simulation) == 4)
         #expect((0..<4).allSatisfy { simulation.node($0)?.engine.mempool.isEmpty == true })
         let store = simulation.node(0)!.store
@@ -78,9 +78,9 @@ import TradewindWire
         var simulation = Self.simulation()
         let parked = Self.transfer(1, 4)
         Self.submit(parked, to: 0, in: &simulation)
-        simulation.run(for: 59 * SimulatedTime.second)
+        simulation.run(for: .seconds(59))
         #expect((0..<4).allSatisfy { simulation.node($0)?.engine.mempool.contains(parked.id) == true })
-        simulation.run(for: 2 * SimulatedTime.second)
+        simulation.run(for: .seconds(2))
         #expect((0..<4).allSatisfy { simulation.node($0)?.engine.mempool.isEmpty == true })
         #expect(Self.nextSequence(1, at: 0, in: simulation) == 0)
         // Blocks kept coming meanwhile (at the heartbeat): a parked transaction is no reason for more.

@@ -1,6 +1,7 @@
 import Testing
 import TradewindConsensus
 import TradewindSimulation
+import TradewindWire
 import TradewindTestSupport
 
 typealias Machine = Tendermint<Int, UInt64>
@@ -16,12 +17,12 @@ struct ValidatorNode: SimulatedNode {
 
     var machine: Machine
     let all: [Int]
-    var timers: [(due: UInt64, timeout: Machine.Timeout, height: UInt64, round: Int)] = []
+    var timers: [(due: MonotonicInstant, timeout: Machine.Timeout, height: UInt64, round: Int)] = []
     var decisions: [UInt64: UInt64] = [:]
     var certificates: [UInt64: (round: Int, value: UInt64, precommits: [Machine.Vote])] = [:]
     var durable: Machine.SignedState?
     var started = false
-    var nextResend: UInt64 = 0
+    var nextResend: MonotonicInstant = .zero
     /// A Byzantine validator: each vote goes to half the others with its value and to
     /// the rest with another; as proposer it proposes the value to half and a fresh one to the rest.
     var splitsVotes = false
@@ -40,7 +41,7 @@ struct ValidatorNode: SimulatedNode {
         height << 32 | UInt64(round) << 16 | UInt64(proposer)
     }
 
-    mutating func perform(_ actions: [Machine.Action], now: UInt64) -> [(to: Int, message: Message)] {
+    mutating func perform(_ actions: [Machine.Action], now: MonotonicInstant) -> [(to: Int, message: Message)] {
         var out: [(to: Int, message: Message)] = []
         var pending = actions[...]
         while let action = pending.popFirst() {
@@ -77,7 +78,7 @@ struct ValidatorNode: SimulatedNode {
         return out
     }
 
-    mutating func receive(_ message: Message, from sender: Int, now: UInt64) -> [(to: Int, message: Message)] {
+    mutating func receive(_ message: Message, from sender: Int, now: MonotonicInstant) -> [(to: Int, message: Message)] {
         // A sender still at a height this node has decided gets its certificate.
         var senderHeight: UInt64?
         if case let .proposal(proposal) = message { senderHeight = proposal.height }
@@ -94,7 +95,7 @@ struct ValidatorNode: SimulatedNode {
         }
     }
 
-    mutating func tick(now: UInt64) -> [(to: Int, message: Message)] {
+    mutating func tick(now: MonotonicInstant) -> [(to: Int, message: Message)] {
         var out: [(to: Int, message: Message)] = []
         if !started {
             started = true
@@ -102,7 +103,7 @@ struct ValidatorNode: SimulatedNode {
         }
         // Gossip's eventual delivery: resend this height's own messages now and then.
         if resends && now >= nextResend {
-            nextResend = now + 300 * SimulatedTime.millisecond
+            nextResend = now + .milliseconds(300)
             for proposal in machine.sentProposals.suffix(1) {
                 for other in all where other != machine.me { out.append((other, .proposal(proposal))) }
             }
@@ -120,10 +121,10 @@ struct ValidatorNode: SimulatedNode {
 }
 
 func validatorMesh(count: Int, seed: UInt64, loss: Double, faults: Machine.Faults = .init(),
-                   jitter: UInt64 = 20 * SimulatedTime.millisecond) -> Simulation<ValidatorNode> {
+                   jitter: Duration = .milliseconds(20)) -> Simulation<ValidatorNode> {
     var simulation = Simulation<ValidatorNode>(
-        seed: seed, profile: .init(loss: loss, delay: 5 * SimulatedTime.millisecond, jitter: jitter),
-        tickInterval: 10 * SimulatedTime.millisecond)
+        seed: seed, profile: .init(loss: loss, delay: .milliseconds(5), jitter: jitter),
+        tickInterval: .milliseconds(10))
     let validators = Array(0..<count)
     for id in validators { simulation.add(id, ValidatorNode(id: id, validators: validators, faults: faults)) }
     return simulation
@@ -145,7 +146,7 @@ func agreementHolds(_ simulation: Simulation<ValidatorNode>, honest: Set<Int>? =
     @Test(arguments: [4, 5, 6, 7])
     func validatorsAgreeAndKeepDeciding(count: Int) {
         var simulation = validatorMesh(count: count, seed: UInt64(count), loss: 0.05)
-        simulation.run(for: 30 * SimulatedTime.second)
+        simulation.run(for: .seconds(30))
         #expect(agreementHolds(simulation), "n = \(count): agreement violated")
         let heights = simulation.liveNodes.map { simulation.node($0)!.decisions.count }
         #expect(heights.allSatisfy { $0 >= 10 }, "n = \(count): decided heights \(heights)")
@@ -155,10 +156,10 @@ func agreementHolds(_ simulation: Simulation<ValidatorNode>, honest: Set<Int>? =
     /// keep deciding; rounds whose proposer is the crashed one time out and move on.
     @Test func oneCrashedOfFourDoesNotStall() {
         var simulation = validatorMesh(count: 4, seed: 9, loss: 0.0)
-        simulation.run(for: 5 * SimulatedTime.second)
+        simulation.run(for: .seconds(5))
         simulation.crash(2)
         let before = simulation.node(0)!.decisions.count
-        simulation.run(for: 30 * SimulatedTime.second)
+        simulation.run(for: .seconds(30))
         #expect(agreementHolds(simulation))
         #expect(simulation.node(0)!.decisions.count >= before + 5, "no progress after the crash")
     }
@@ -166,11 +167,11 @@ func agreementHolds(_ simulation: Simulation<ValidatorNode>, honest: Set<Int>? =
     /// Two of four crashed: no quorum, nothing is decided — and nothing conflicting either.
     @Test func noQuorumNoDecision() {
         var simulation = validatorMesh(count: 4, seed: 10, loss: 0.0)
-        simulation.run(for: 3 * SimulatedTime.second)
+        simulation.run(for: .seconds(3))
         simulation.crash(1)
         simulation.crash(3)
         let before = simulation.liveNodes.map { simulation.node($0)!.decisions.count }.max()!
-        simulation.run(for: 20 * SimulatedTime.second)
+        simulation.run(for: .seconds(20))
         let after = simulation.liveNodes.map { simulation.node($0)!.decisions.count }.max()!
         #expect(after <= before + 1)
         #expect(agreementHolds(simulation))
@@ -206,7 +207,7 @@ func agreementHolds(_ simulation: Simulation<ValidatorNode>, honest: Set<Int>? =
     @Test func quorumOffByOneBreaksAgreementUnderPartition() {
         var correct = validatorMesh(count: 4, seed: 3, loss: 0)
         correct.partition([[0, 1], [2, 3]])
-        correct.run(for: 20 * SimulatedTime.second)
+        correct.run(for: .seconds(20))
         #expect(agreementHolds(correct))
         #expect(correct.liveNodes.allSatisfy { correct.node($0)!.decisions.isEmpty }, "a minority decided")
 
@@ -214,7 +215,7 @@ func agreementHolds(_ simulation: Simulation<ValidatorNode>, honest: Set<Int>? =
         faults.quorumOffByOne = true
         var broken = validatorMesh(count: 4, seed: 3, loss: 0, faults: faults)
         broken.partition([[0, 1], [2, 3]])
-        broken.run(for: 20 * SimulatedTime.second)
+        broken.run(for: .seconds(20))
         #expect(!agreementHolds(broken), "the broken quorum was not caught")
     }
 
@@ -222,9 +223,9 @@ func agreementHolds(_ simulation: Simulation<ValidatorNode>, honest: Set<Int>? =
     @Test func decisionsResumeAfterThePartitionHeals() {
         var simulation = validatorMesh(count: 4, seed: 4, loss: 0.05)
         simulation.partition([[0, 1], [2, 3]])
-        simulation.run(for: 20 * SimulatedTime.second)
+        simulation.run(for: .seconds(20))
         simulation.heal()
-        simulation.run(for: 10 * SimulatedTime.second)
+        simulation.run(for: .seconds(10))
         #expect(agreementHolds(simulation))
         #expect(simulation.liveNodes.allSatisfy { simulation.node($0)!.decisions.count >= 1 }, "no decision within 10 s of healing")
     }
@@ -242,13 +243,13 @@ func agreementHolds(_ simulation: Simulation<ValidatorNode>, honest: Set<Int>? =
         /// Four validators, one of them Byzantine (splits its votes), and every
         /// couple of seconds one random validator cut off for a random while.
         func run(seed: UInt64, faults: Machine.Faults) -> Bool {
-            var simulation = validatorMesh(count: 4, seed: seed, loss: 0.1, faults: faults, jitter: 200 * SimulatedTime.millisecond)
+            var simulation = validatorMesh(count: 4, seed: seed, loss: 0.1, faults: faults, jitter: .milliseconds(200))
             simulation.with(3) { $0.splitsVotes = true }
             for _ in 0..<10 {
-                simulation.run(for: UInt64.random(in: 100...1_500, using: &simulation.random) * SimulatedTime.millisecond)
+                simulation.run(for: .milliseconds(UInt64.random(in: 100...1_500, using: &simulation.random)))
                 let isolated = Int.random(in: 0..<4, using: &simulation.random)
                 simulation.partition([[isolated], (0..<4).filter { $0 != isolated }])
-                simulation.run(for: UInt64.random(in: 500...3_000, using: &simulation.random) * SimulatedTime.millisecond)
+                simulation.run(for: .milliseconds(UInt64.random(in: 500...3_000, using: &simulation.random)))
                 simulation.heal()
             }
             return agreementHolds(simulation, honest: [0, 1, 2])

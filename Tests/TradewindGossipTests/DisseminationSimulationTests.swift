@@ -7,7 +7,13 @@ import TradewindWire
 typealias SimDissemination = Dissemination<Int, SeededRandom>
 typealias SimParts = PartTransfer<Int, SeededRandom>
 
-/// A member running membership and dissemination together, as a peer does.
+/// The gossip module's test harness: membership feeding dissemination and part
+/// transfer their peers, over synthetic payloads whose validity a marker byte decides
+/// (`verdict`). It measures the algorithms' own properties (delivery to every live
+/// member under loss and crashes, the duplicate factor, ring anti-entropy, cutting off
+/// a relay of never-valid messages), which a whole peer cannot isolate: every payload
+/// there must be a signed transaction or a certified block. How the peer composes these
+/// cores is tested only through `PeerCore` (MeshNode, ChainNode), never re-composed.
 struct GossipNode: SimulatedNode {
     enum Message {
         case membership(SimMembership.Message)
@@ -18,8 +24,8 @@ struct GossipNode: SimulatedNode {
     var membership: SimMembership
     var dissemination: SimDissemination
     var parts: SimParts
-    var received: [Bytes32: UInt64] = [:]
-    var objects: [Bytes32: (object: [UInt8], at: UInt64)] = [:]
+    var received: [Bytes32: MonotonicInstant] = [:]
+    var objects: [Bytes32: (object: [UInt8], at: MonotonicInstant)] = [:]
     var disconnects: [Int] = []
 
     static let hooks = SimDissemination.Hooks(id: { _, payload in Bytes32(payload.prefix(32)) ?? .zero })
@@ -42,7 +48,7 @@ struct GossipNode: SimulatedNode {
         parts = SimParts(random: SeededRandom(seed: seed &* 15_485_863 &+ UInt64(id)))
     }
 
-    mutating func handle(_ actions: [SimParts.Action], now: UInt64) -> [(to: Int, message: Message)] {
+    mutating func handle(_ actions: [SimParts.Action], now: MonotonicInstant) -> [(to: Int, message: Message)] {
         var out: [(to: Int, message: Message)] = []
         for action in actions {
             switch action {
@@ -55,7 +61,7 @@ struct GossipNode: SimulatedNode {
         return out
     }
 
-    mutating func handle(_ actions: [SimDissemination.Action], now: UInt64) -> [(to: Int, message: Message)] {
+    mutating func handle(_ actions: [SimDissemination.Action], now: MonotonicInstant) -> [(to: Int, message: Message)] {
         var out: [(to: Int, message: Message)] = []
         for action in actions {
             switch action {
@@ -70,12 +76,12 @@ struct GossipNode: SimulatedNode {
         return out
     }
 
-    mutating func publish(_ payload: [UInt8], now: UInt64) -> [(to: Int, message: Message)] {
+    mutating func publish(_ payload: [UInt8], now: MonotonicInstant) -> [(to: Int, message: Message)] {
         received[Self.hooks.id(.transactions, payload)] = now
         return handle(dissemination.publish(.transactions, payload: payload, now: now), now: now)
     }
 
-    mutating func receive(_ message: Message, from sender: Int, now: UInt64) -> [(to: Int, message: Message)] {
+    mutating func receive(_ message: Message, from sender: Int, now: MonotonicInstant) -> [(to: Int, message: Message)] {
         switch message {
         case let .membership(inner):
             return membership.receive(inner, from: sender, now: now).map { ($0.to, .membership($0.message)) }
@@ -86,7 +92,7 @@ struct GossipNode: SimulatedNode {
         }
     }
 
-    mutating func tick(now: UInt64) -> [(to: Int, message: Message)] {
+    mutating func tick(now: MonotonicInstant) -> [(to: Int, message: Message)] {
         var out = membership.tick(now: now).map { ($0.to, Message.membership($0.message)) }
         let alive = membership.members.values.filter { $0.status == .alive }.map(\.id)
         dissemination.setPeers(alive)
@@ -100,8 +106,8 @@ struct GossipNode: SimulatedNode {
 func gossipMesh(count: Int, seed: UInt64, loss: Double,
                 configuration: SimDissemination.Configuration = .init()) -> Simulation<GossipNode> {
     var simulation = Simulation<GossipNode>(
-        seed: seed, profile: .init(loss: loss, delay: 2 * SimulatedTime.millisecond, jitter: 8 * SimulatedTime.millisecond),
-        tickInterval: 50 * SimulatedTime.millisecond)
+        seed: seed, profile: .init(loss: loss, delay: .milliseconds(2), jitter: .milliseconds(8)),
+        tickInterval: .milliseconds(50))
     let seeds = Dictionary(uniqueKeysWithValues: (0..<3).map { ($0, $0) })
     for id in 0..<count { simulation.add(id, GossipNode(id: id, seeds: seeds, seed: seed, configuration: configuration)) }
     return simulation
@@ -129,13 +135,13 @@ func payload(_ number: Int, seed: UInt64, marker: UInt8 = 0x01, size: Int = 200)
         let seeds = Int(ProcessInfo.processInfo.environment["TRADEWIND_DISSEMINATION_SEEDS"] ?? "") ?? 1
         for seed in UInt64(1)...UInt64(max(1, seeds)) {
             var simulation = gossipMesh(count: 64, seed: seed, loss: 0.10)
-            simulation.run(for: 10 * SimulatedTime.second)
+            simulation.run(for: .seconds(10))
             var generator = SeededRandom(seed: seed)
             let crashed = Array((0..<64).shuffled(using: &generator).prefix(6))
             for id in crashed { simulation.crash(id) }
-            simulation.run(for: 10 * SimulatedTime.second)
+            simulation.run(for: .seconds(10))
             let live = simulation.liveNodes
-            var published: [(id: Bytes32, at: UInt64)] = []
+            var published: [(id: Bytes32, at: MonotonicInstant)] = []
             for number in 0..<1000 {
                 let origin = live[Int.random(in: 0..<live.count, using: &generator)]
                 let bytes = payload(number, seed: seed)
@@ -143,17 +149,17 @@ func payload(_ number: Int, seed: UInt64, marker: UInt8 = 0x01, size: Int = 200)
                 let outgoing = simulation.with(origin) { $0.publish(bytes, now: now) } ?? []
                 simulation.send(outgoing, from: origin)
                 published.append((Bytes32(bytes.prefix(32))!, now))
-                simulation.run(for: 20 * SimulatedTime.millisecond)
+                simulation.run(for: .milliseconds(20))
             }
-            simulation.run(for: 15 * SimulatedTime.second)
+            simulation.run(for: .seconds(15))
             var missing = 0
             for (id, at) in published {
-                var latest: UInt64 = 0
+                var latest: Duration = .zero
                 for node in live {
                     guard let time = simulation.node(node)!.received[id] else { missing += 1; continue }
                     latest = max(latest, time - at)
                 }
-                latencies.append(Double(latest) / 1e6)
+                latencies.append(Double(latest.nanoseconds) / 1e6)
             }
             #expect(missing == 0, "seed \(seed): \(missing) (message, member) deliveries missing")
             let copies = live.map { simulation.node($0)!.dissemination }.map { $0.delivered + $0.duplicates }.reduce(0, +)
@@ -178,12 +184,12 @@ func payload(_ number: Int, seed: UInt64, marker: UInt8 = 0x01, size: Int = 200)
         configuration.lazyFanout = 0
         configuration.historyFanout = 0
         var simulation = gossipMesh(count: 24, seed: 5, loss: 0.10, configuration: configuration)
-        simulation.run(for: 10 * SimulatedTime.second)
+        simulation.run(for: .seconds(10))
         let bytes = payload(1, seed: 5)
         let now = simulation.now
         let outgoing = simulation.with(7) { $0.publish(bytes, now: now) } ?? []
         simulation.send(outgoing, from: 7)
-        simulation.run(for: 30 * SimulatedTime.second)
+        simulation.run(for: .seconds(30))
         let id = Bytes32(bytes.prefix(32))!
         let without = simulation.liveNodes.filter { simulation.node($0)!.received[id] == nil }
         #expect(without.isEmpty, "members \(without) never received the message")
@@ -193,7 +199,7 @@ func payload(_ number: Int, seed: UInt64, marker: UInt8 = 0x01, size: Int = 200)
     /// further than its neighbours; one relaying stale messages is not cut off.
     @Test func neverValidRelaysAreCutOffStaleOnesAreNot() {
         var simulation = gossipMesh(count: 16, seed: 42, loss: 0)
-        simulation.run(for: 10 * SimulatedTime.second)
+        simulation.run(for: .seconds(10))
         let liar = 5
         let neighbours = [1, 2, 3]
         for number in 0..<10 {
@@ -201,9 +207,9 @@ func payload(_ number: Int, seed: UInt64, marker: UInt8 = 0x01, size: Int = 200)
                 simulation.send([(neighbour, .dissemination(.push(.transactions, payload: payload(number, seed: 9, marker: 0xff))))], from: liar)
                 simulation.send([(neighbour, .dissemination(.push(.transactions, payload: payload(number + 100, seed: 9, marker: 0xee))))], from: 7)
             }
-            simulation.run(for: 100 * SimulatedTime.millisecond)
+            simulation.run(for: .milliseconds(100))
         }
-        simulation.run(for: 5 * SimulatedTime.second)
+        simulation.run(for: .seconds(5))
         for neighbour in neighbours {
             let node = simulation.node(neighbour)!
             #expect(node.dissemination.disconnected.contains(liar), "\(neighbour) did not cut off the liar")
@@ -219,7 +225,7 @@ func payload(_ number: Int, seed: UInt64, marker: UInt8 = 0x01, size: Int = 200)
         // After being cut off, the liar's messages are not even examined.
         let before = simulation.node(1)!.dissemination.rejectedMessages
         simulation.send([(1, .dissemination(.push(.transactions, payload: payload(999, seed: 9, marker: 0xff))))], from: liar)
-        simulation.run(for: 100 * SimulatedTime.millisecond)
+        simulation.run(for: .milliseconds(100))
         #expect(simulation.node(1)!.dissemination.rejectedMessages == before)
     }
 }

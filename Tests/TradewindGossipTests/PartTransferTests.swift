@@ -26,7 +26,7 @@ import TradewindWire
     @Test func largeObjectCrossesThirtyPercentLoss() {
         let seed = simulationSeeds.first!
         var simulation = gossipMesh(count: 32, seed: seed + 77, loss: 0)
-        simulation.run(for: 10 * SimulatedTime.second)
+        simulation.run(for: .seconds(10))
         simulation.profile.loss = 0.30
         var generator = SeededRandom(seed: seed)
         let object = (0..<(2000 * 150)).map { _ in UInt8.random(in: 0...255, using: &generator) }
@@ -39,20 +39,20 @@ import TradewindWire
             return node.handle(offered.actions, now: now)
         } ?? []
         simulation.send(outgoing, from: origin)
-        var elapsed: UInt64 = 0
-        while elapsed < 120 * SimulatedTime.second {
-            simulation.run(for: 500 * SimulatedTime.millisecond)
-            elapsed += 500 * SimulatedTime.millisecond
+        var elapsed: Duration = .zero
+        while elapsed < .seconds(120) {
+            simulation.run(for: .milliseconds(500))
+            elapsed += .milliseconds(500)
             if simulation.liveNodes.allSatisfy({ $0 == origin || simulation.node($0)!.objects[root] != nil }) { break }
         }
         var intact = 0
-        var latest: UInt64 = 0
+        var latest: Duration = .zero
         for id in simulation.liveNodes where id != origin {
             guard let received = simulation.node(id)!.objects[root] else { continue }
             if received.object == object { intact += 1 }
             latest = max(latest, received.at - now)
         }
-        print("parts: \(object.count)-byte object (\(object.count / 800 + 1) parts) to 31 members at 30% loss: all intact after \(Double(latest) / 1e9) s")
+        print("parts: \(object.count)-byte object (\(object.count / 800 + 1) parts) to 31 members at 30% loss: all intact after \(Double(latest.nanoseconds) / 1e9) s")
         #expect(intact == 31, "only \(intact) of 31 members hold the object intact")
     }
 }

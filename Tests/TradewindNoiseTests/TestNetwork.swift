@@ -11,11 +11,11 @@ typealias Core = TransportCore<Int, SeededGenerator>
 struct TestNetwork {
     static let networkKey = SecureBytes(copying: [UInt8](repeating: 0x42, count: 32))
     static let networkID = Blake2b.hash256(Array("test network".utf8))
-    static let wallStart: UInt64 = 1_800_000_000 * 1_000_000_000
+    static let wallStart = UnixInstant(nanoseconds: 1_800_000_000 * 1_000_000_000)
 
     var cores: [Int: Core] = [:]
     var identities: [Int: Ed25519.PrivateKey] = [:]
-    var now: UInt64 = 1_000_000_000
+    var now = MonotonicInstant(nanoseconds: 1_000_000_000)
     var inFlight: [(datagram: [UInt8], from: Int, to: Int)] = []
     var delivered: [Int: [(message: [UInt8], from: Ed25519.PublicKey)]] = [:]
     var established: [Int: Int] = [:]
@@ -24,7 +24,7 @@ struct TestNetwork {
     /// Every datagram ever sent, for replay tests.
     var sent: [(datagram: [UInt8], from: Int, to: Int)] = []
 
-    var wallClock: UInt64 { Self.wallStart + now }
+    var wallClock: UnixInstant { Self.wallStart + now.sinceStart }
 
     mutating func addNode(_ id: Int, seed: UInt64, networkKey: SecureBytes = TestNetwork.networkKey,
                           configuration: TransportConfiguration = .init(), identity: Ed25519.PrivateKey? = nil) {
@@ -86,9 +86,9 @@ struct TestNetwork {
 
     /// Advances the clock in steps, ticking every core and running the network.
     mutating func advance(seconds: Double, step: Double = 0.1) {
-        let end = now + UInt64(seconds * 1e9)
+        let end = now + .nanoseconds(Int64(seconds * 1e9))
         while now < end {
-            now = min(end, now + UInt64(step * 1e9))
+            now = min(end, now + .nanoseconds(Int64(step * 1e9)))
             for id in cores.keys.sorted() {
                 let actions = cores[id]!.tick(now: now, wallClock: wallClock)
                 apply(actions, at: id)

@@ -4,7 +4,6 @@ import TradewindWire
 
 /// Catch-up keeps many blocks in flight across members instead of one per round trip.
 @Suite struct BlockPrefetchTests {
-    static let second: UInt64 = 1_000_000_000
     let members = (1...3).map { Address(publicKey: Bytes32(Array(repeating: UInt8($0), count: 32))!) }
 
     func committed(_ height: UInt64) -> (Block, CommitCertificate) {
@@ -17,7 +16,7 @@ import TradewindWire
     @Test func asksForTheWholeWindowAtOnceSpreadOverMembersInRuns() {
         var prefetch = BlockPrefetch()
         let advertised = Dictionary(uniqueKeysWithValues: members.map { ($0, UInt64(1_000)) })
-        let requests = prefetch.requests(next: 101, advertised: advertised, now: 0)
+        let requests = prefetch.requests(next: 101, advertised: advertised, now: .zero)
         #expect(requests.map(\.height) == Array(101...132), "the next 32 heights, in order")
         let byMember = Dictionary(grouping: requests, by: \.member).mapValues(\.count)
         #expect(byMember.count == 3, "every member that has the blocks is asked: \(byMember)")
@@ -31,14 +30,14 @@ import TradewindWire
         prefetch.arrived(140)
         #expect(prefetch.answered == 1)
         // Nothing is asked twice while in flight.
-        let again = prefetch.requests(next: 101, advertised: advertised, now: Self.second)
+        let again = prefetch.requests(next: 101, advertised: advertised, now: .zero + .seconds(1))
         #expect(again.isEmpty)
     }
 
     @Test func asksOnlyMembersThatHaveTheHeightAndNotPastTheTallest() {
         var prefetch = BlockPrefetch()
         let advertised = [members[0]: UInt64(105), members[1]: 120, members[2]: 90]
-        let requests = prefetch.requests(next: 101, advertised: advertised, now: 0)
+        let requests = prefetch.requests(next: 101, advertised: advertised, now: .zero)
         #expect(requests.map(\.height) == Array(101...120))
         #expect(!requests.contains { $0.member == members[2] }, "member 3 is behind")
         #expect(!requests.contains { $0.member == members[0] && $0.height > 105 }, "member 1 has only up to 105")
@@ -80,15 +79,15 @@ import TradewindWire
     @Test func aTimedOutOrRejectedHeightIsAskedOfAnotherMember() throws {
         var prefetch = BlockPrefetch()
         let advertised = Dictionary(uniqueKeysWithValues: members.map { ($0, UInt64(50)) })
-        let first = prefetch.requests(next: 41, advertised: advertised, now: 0)
+        let first = prefetch.requests(next: 41, advertised: advertised, now: .zero)
         let asked = try #require(first.first { $0.height == 41 }).member
-        #expect(prefetch.isInFlight(41, now: Self.second))
+        #expect(prefetch.isInFlight(41, now: .zero + .seconds(1)))
         // Looking for a block not yet here does not count as having it.
         let notYet = prefetch.take(41)
         #expect(notYet?.block.header.height == nil)
-        #expect(prefetch.isInFlight(41, now: Self.second))
-        #expect(!prefetch.isInFlight(41, now: 2 * Self.second))
-        let retried = prefetch.requests(next: 41, advertised: advertised, now: 2 * Self.second)
+        #expect(prefetch.isInFlight(41, now: .zero + .seconds(1)))
+        #expect(!prefetch.isInFlight(41, now: .zero + .seconds(2)))
+        let retried = prefetch.requests(next: 41, advertised: advertised, now: .zero + .seconds(2))
         #expect(Set(retried.map(\.height)) == Set(41...50), "all timed out together")
         #expect(try #require(retried.first { $0.height == 41 }).member != asked)
         // A held block the engine then rejects: taken, so asked for again.
@@ -98,7 +97,7 @@ import TradewindWire
         _ = prefetch.take(41)
         let taken42 = prefetch.take(42)
         #expect(taken42?.block.header.height == 42)
-        let reasked = prefetch.requests(next: 42, advertised: advertised, now: 2 * Self.second + 1)
+        let reasked = prefetch.requests(next: 42, advertised: advertised, now: .zero + .seconds(2) + .nanoseconds(1))
         #expect(reasked.map(\.height) == [42])
     }
 }

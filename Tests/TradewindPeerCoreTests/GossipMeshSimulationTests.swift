@@ -34,8 +34,8 @@ import TradewindWire
         var configuration = MeshNode.Core.Configuration()
         configuration.allToAllBaseline = allToAll
         var simulation = Simulation<MeshNode>(
-            seed: seed, profile: .init(loss: 0, delay: 5 * SimulatedTime.millisecond, jitter: 5 * SimulatedTime.millisecond),
-            tickInterval: 50 * SimulatedTime.millisecond)
+            seed: seed, profile: .init(loss: 0, delay: .milliseconds(5), jitter: .milliseconds(5)),
+            tickInterval: .milliseconds(50))
         for index in 0..<peers {
             // The baseline's peers know everyone from the start, as configured meshes did.
             let seeds = allToAll ? Array(0..<peers) : [0, 1]
@@ -43,12 +43,12 @@ import TradewindWire
                                                             configuration: configuration))
         }
         // Let membership converge before load starts.
-        simulation.run(for: 5 * SimulatedTime.second)
+        simulation.run(for: .seconds(5))
         let startUploads = Dictionary(uniqueKeysWithValues: simulation.liveNodes.map { ($0, simulation.node($0)!.uploaded) })
         let startHeight = simulation.node(roster.addresses[0])!.core.engine.head.height
         var sequences = [UInt64](repeating: 0, count: roster.participantKeys.count)
         var submitted = 0
-        let end = simulation.now + seconds * SimulatedTime.second
+        let end = simulation.now + .seconds(seconds)
         var turn = 0
         while simulation.now < end {
             for _ in 0..<perStep {
@@ -70,10 +70,10 @@ import TradewindWire
                     simulation.send(out, from: at)
                 }
             }
-            simulation.run(for: 50 * SimulatedTime.millisecond)
+            simulation.run(for: .milliseconds(50))
         }
         // Quiet time: the last blocks reach everyone.
-        simulation.run(for: 5 * SimulatedTime.second)
+        simulation.run(for: .seconds(5))
         let nodes = simulation.liveNodes.compactMap { simulation.node($0) }
         let reference = nodes[0]
         let blocks = reference.commits.filter { $0.height > startHeight }

@@ -72,10 +72,11 @@ struct MeshNode: SimulatedNode {
     var commits: [(height: UInt64, blockID: Bytes32, size: Int)] = []
     var failures: [String] = []
     /// The simulated time of the input being handled.
-    var clock: UInt64 = 0
+    var clock: MonotonicInstant = .zero
 
-    static func time(_ simulated: UInt64) -> PeerTime {
-        PeerTime(wallNanoseconds: MeshRoster.genesisTime * 1_000_000 + simulated, monotonicNanoseconds: simulated)
+    /// The simulator's clock as both of a peer's clocks: the wall clock starts at genesis.
+    static func time(_ simulated: MonotonicInstant) -> PeerTime {
+        PeerTime(wall: UnixInstant(milliseconds: MeshRoster.genesisTime) + simulated.sinceStart, monotonic: simulated)
     }
 
     init(index: Int, roster: MeshRoster, seeds: [Int], seed: UInt64, configuration: Core.Configuration = .init()) {
@@ -86,28 +87,28 @@ struct MeshNode: SimulatedNode {
                                         certificate: nil)
         let chain = try! StateOverlay(base: storage.state).record(.chain, as: ChainState.self)!
         let engine = ConsensusEngine(ledger: roster.ledger, key: key, me: key.publicKey.address, head: head, chain: chain,
-                                     lastSigned: nil, now: Self.time(0).wallNanoseconds)
+                                     lastSigned: nil, now: Self.time(.zero))
         let seedEndpoints = Dictionary(uniqueKeysWithValues: seeds.filter { $0 != index }.map {
             (roster.addresses[$0], roster.endpoint($0))
         })
         network = roster.ledger.networkID
         core = Core(engine: engine, endpoint: roster.endpoint(index),
                     role: index < roster.authorityKeys.count ? .authority : .participant, seeds: seedEndpoints,
-                    now: Self.time(0), configuration: configuration,
+                    now: Self.time(.zero), configuration: configuration,
                     random: { stream in SeededRandom(seed: seed &* 1_000_003 &+ UInt64(index) &* 31 &+ UInt64(stream)) })
     }
 
-    mutating func receive(_ message: [UInt8], from sender: Address, now: UInt64) -> [(to: Address, message: [UInt8])] {
+    mutating func receive(_ message: [UInt8], from sender: Address, now: MonotonicInstant) -> [(to: Address, message: [UInt8])] {
         clock = now
         return step { core, storage throws(PeerStorageError) in try core.receive(message, from: sender, now: Self.time(now), storage: &storage) }
     }
 
-    mutating func tick(now: UInt64) -> [(to: Address, message: [UInt8])] {
+    mutating func tick(now: MonotonicInstant) -> [(to: Address, message: [UInt8])] {
         clock = now
         return step { core, storage throws(PeerStorageError) in try core.tick(now: Self.time(now), storage: &storage) }
     }
 
-    mutating func submit(_ transaction: Transaction, now: UInt64) -> (ConsensusEngine.Submission?, [(to: Address, message: [UInt8])]) {
+    mutating func submit(_ transaction: Transaction, now: MonotonicInstant) -> (ConsensusEngine.Submission?, [(to: Address, message: [UInt8])]) {
         clock = now
         var submission: ConsensusEngine.Submission?
         let checked = Core.CheckedTransaction(identified: IdentifiedTransaction(transaction),

@@ -136,10 +136,10 @@ import TradewindWire
 
     @Test func rekeyDuringTrafficLosesNothing() async throws {
         var configuration = TransportConfiguration()
-        configuration.rekeyAfterTime = 1 * TransportConfiguration.second
-        configuration.rejectAfterTime = 4 * TransportConfiguration.second
-        configuration.keepaliveTimeout = TransportConfiguration.second / 2
-        configuration.rekeyTimeout = TransportConfiguration.second / 2
+        configuration.rekeyAfterTime = .seconds(1)
+        configuration.rejectAfterTime = .seconds(4)
+        configuration.keepaliveTimeout = .milliseconds(500)
+        configuration.rekeyTimeout = .milliseconds(500)
         let (a, b) = try await connectedPair(configuration: configuration)
         defer { Task { await a.transport.close(); await b.transport.close() } }
         var sent = 0
@@ -187,8 +187,8 @@ import TradewindWire
 
     @Test func restartedPeerReconnectsWithoutOperatorAction() async throws {
         var configuration = TransportConfiguration()
-        configuration.keepaliveTimeout = TransportConfiguration.second / 2
-        configuration.rekeyTimeout = TransportConfiguration.second / 2
+        configuration.keepaliveTimeout = .milliseconds(500)
+        configuration.rekeyTimeout = .milliseconds(500)
         let (a, b) = try await connectedPair(configuration: configuration)
         defer { Task { await a.transport.close() } }
         await a.transport.send([1], to: b.key.publicKey)
