@@ -27,6 +27,9 @@ public struct TransportCounters: Sendable, Equatable {
         case noRoute
         /// The operating system refused to send a datagram.
         case socketError
+        /// A datagram held back: the operating system refused this destination recently
+        /// (its backoff doubles per refusal, up to 16 s).
+        case refusedDestination
         /// A message that did not fit the peer's send queue.
         case queueFull
         /// Messages queued for a peer whose handshake never completed.

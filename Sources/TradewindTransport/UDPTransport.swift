@@ -212,6 +212,7 @@ final class TransportHandler: ChannelInboundHandler {
     /// Set by `close()`: the socket goes away on purpose and is not reopened.
     private var closing = false
     private(set) var socketReopens: UInt64 = 0
+    private var refused = RefusedEndpoints<SocketAddress>()
 
     static let tickInterval = TimeAmount.milliseconds(100)
     static let reopenRetryInterval = TimeAmount.seconds(1)
@@ -247,6 +248,7 @@ final class TransportHandler: ChannelInboundHandler {
         context.fireChannelInactive()
         guard !closing, let address = boundAddress else { return }
         core.recordDrop(.socketError)
+        refused.socketFailed(now: SystemClock.monotonic)
         reopen(at: address, on: context.eventLoop)
     }
 
@@ -307,6 +309,7 @@ final class TransportHandler: ChannelInboundHandler {
     }
 
     func perform(_ actions: [UDPTransport.Core.Action]) {
+        var now: MonotonicInstant?
         for action in actions {
             switch action {
             case let .send(datagram, endpoint):
@@ -321,11 +324,18 @@ final class TransportHandler: ChannelInboundHandler {
                     core.recordDrop(.noRoute)
                     continue
                 }
+                let time = now ?? SystemClock.monotonic
+                now = time
+                guard !refused.isBackedOff(endpoint, now: time) else {
+                    core.recordDrop(.refusedDestination)
+                    continue
+                }
                 var buffer = context.channel.allocator.buffer(capacity: datagram.count)
                 buffer.writeBytes(datagram)
                 let envelope = AddressedEnvelope(remoteAddress: endpoint, data: buffer)
+                let promise = refused.shouldTrace(endpoint, now: time) ? outcomePromise(for: endpoint, on: context.eventLoop) : nil
                 guard emulatedDelay > .zero else {
-                    context.write(wrapOutboundOut(envelope), promise: nil)
+                    context.write(wrapOutboundOut(envelope), promise: promise)
                     needsFlush = true
                     continue
                 }
@@ -333,7 +343,11 @@ final class TransportHandler: ChannelInboundHandler {
                 let loopBound = NIOLoopBound(self, eventLoop: context.eventLoop)
                 context.eventLoop.scheduleTask(in: emulatedDelay) {
                     let handler = loopBound.value
-                    handler.context?.writeAndFlush(handler.wrapOutboundOut(envelope), promise: nil)
+                    guard let context = handler.context else {
+                        promise?.fail(ChannelError.ioOnClosedChannel)
+                        return
+                    }
+                    context.writeAndFlush(handler.wrapOutboundOut(envelope), promise: promise)
                 }
             case let .deliver(message, from):
                 onMessage(message, from)
@@ -342,6 +356,28 @@ final class TransportHandler: ChannelInboundHandler {
             }
         }
     }
+
+    /// A promise that reports whether the OS took a datagram to `endpoint`: a refusal
+    /// (an `IOError`; datagrams failed only because the socket closed behind it carry a
+    /// `ChannelError`) backs the endpoint off, a datagram taken clears it.
+    private func outcomePromise(for endpoint: SocketAddress, on eventLoop: EventLoop) -> EventLoopPromise<Void> {
+        let promise = eventLoop.makePromise(of: Void.self)
+        let loopBound = NIOLoopBound(self, eventLoop: eventLoop)
+        promise.futureResult.whenComplete { result in
+            let handler = loopBound.value
+            switch result {
+            case .success:
+                handler.refused.delivered(endpoint)
+            case let .failure(error):
+                guard let error = error as? IOError, !Self.transientErrnos.contains(error.errnoCode) else { return }
+                handler.refused.refused(endpoint, now: SystemClock.monotonic)
+            }
+        }
+        return promise
+    }
+
+    /// Refusals that say nothing about the destination: a full buffer, an oversize datagram.
+    static let transientErrnos: Set<Int32> = [EMSGSIZE, ENOBUFS, EAGAIN, EWOULDBLOCK, EINTR]
 
     func flush() {
         guard needsFlush, let context else { return }

@@ -185,6 +185,34 @@ import TradewindWire
         #expect(a.transport.localAddress == (try SocketAddress(ipAddress: "127.0.0.1", port: a.transport.localAddress.port ?? 0)))
     }
 
+    /// A destination the system keeps refusing is held back, doubling: it does not cost
+    /// a socket (and the datagrams queued to everyone else) on every retry.
+    @Test func aDestinationTheSystemKeepsRefusingIsBackedOff() async throws {
+        var configuration = TransportConfiguration()
+        // Handshake retries every 50 ms: about 60 refused initiations in 3 s without a backoff.
+        configuration.handshakeRetryBase = .milliseconds(50)
+        configuration.handshakeRetryMax = .milliseconds(50)
+        configuration.handshakeRetryJitter = .zero
+        let (a, b) = try await connectedPair(configuration: configuration)
+        defer { Task { await a.transport.close(); await b.transport.close() } }
+        await a.transport.send([1], to: b.key.publicKey)
+        #expect(await b.inbox.wait(for: 1))
+
+        let stranger = Ed25519.PrivateKey.generate().publicKey
+        try await a.transport.addPeer(stranger, at: try SocketAddress(ipAddress: "255.255.255.255", port: 9))
+        await a.transport.send([2], to: stranger)
+        for round in 3..<33 {
+            try await Task.sleep(nanoseconds: 100_000_000)
+            await a.transport.send([UInt8(round)], to: b.key.publicKey)
+        }
+        let counters = await a.transport.counters()
+        // The first refusal closes the socket unnamed; the next one, traced, names the
+        // destination; then one probe per backoff (1, 2 s) at most.
+        #expect(counters.socketReopens >= 1 && counters.socketReopens <= 4, "socket reopened \(counters.socketReopens) times in 3 s")
+        #expect(counters[.refusedDestination] >= 10, "held back: \(counters[.refusedDestination])")
+        #expect(await b.inbox.wait(for: 31), "B heard \(b.inbox.count) of 31 messages from A meanwhile")
+    }
+
     @Test func restartedPeerReconnectsWithoutOperatorAction() async throws {
         var configuration = TransportConfiguration()
         configuration.keepaliveTimeout = .milliseconds(500)
