@@ -282,7 +282,10 @@ public struct Dissemination<ID: Hashable & Comparable & Sendable, Random: Random
         if now >= nextDigestAt {
             nextDigestAt = now + configuration.digestInterval
             for (peer, topics) in pendingDigests.sorted(by: { $0.key < $1.key }) {
-                for (topic, ids) in topics.sorted(by: { $0.key.rawValue < $1.key.rawValue }) {
+                for (topic, queued) in topics.sorted(by: { $0.key.rawValue < $1.key.rawValue }) {
+                    // An id queued twice (a lazy push, then anti-entropy) is announced once.
+                    var unique = Set<Bytes32>()
+                    let ids = queued.filter { unique.insert($0).inserted }
                     for start in stride(from: 0, to: ids.count, by: configuration.maxIDsPerDigest) {
                         let slice = Array(ids[start..<min(ids.count, start + configuration.maxIDsPerDigest)])
                         announcedIDs += slice.count

@@ -14,6 +14,18 @@ public protocol SimulatedNode {
 public struct SeededRandom: RandomNumberGenerator, Sendable {
     private var state: UInt64
     public init(seed: UInt64) { state = seed }
+
+    /// A generator for one stream of one node: the parts (seed, node, stream, restart…)
+    /// are mixed through SplitMix64 one after another, so no two different tuples
+    /// share a stream (a sum like `id * 7919 + generation` can).
+    public init(mixing parts: UInt64...) {
+        var mixed: UInt64 = 0
+        for part in parts {
+            var mixer = SeededRandom(seed: mixed ^ part)
+            mixed = mixer.next()
+        }
+        state = mixed
+    }
     public mutating func next() -> UInt64 {
         state &+= 0x9e37_79b9_7f4a_7c15
         var z = state

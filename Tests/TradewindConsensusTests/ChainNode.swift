@@ -111,7 +111,7 @@ struct ChainNode: SimulatedNode {
         let role: MemberRole = roster.ledger.genesis.authorities.map(\.address).contains(roster.address(id)) ? .authority : .participant
         let generation = UInt64(now.sinceStart.nanoseconds / 1_000_000)
         core = Core(engine: engine, endpoint: roster.endpoint(id), role: role, seeds: seeds, now: Self.time(now),
-                    random: { stream in SeededRandom(seed: UInt64(id) &* 7_919 &+ UInt64(stream) &* 104_729 &+ generation) })
+                    random: { stream in SeededRandom(mixing: UInt64(id), UInt64(stream), generation) })
     }
 
     mutating func receive(_ message: [UInt8], from sender: Int, now: MonotonicInstant) -> [(to: Int, message: [UInt8])] {

@@ -229,3 +229,26 @@ func payload(_ number: Int, seed: UInt64, marker: UInt8 = 0x01, size: Int = 200)
         #expect(simulation.node(1)!.dissemination.rejectedMessages == before)
     }
 }
+
+@Suite struct DisseminationDigestTests {
+    /// A message queued for a member's digest by the lazy push and again by anti-entropy
+    /// in the same interval is announced once.
+    @Test func anIdIsAnnouncedOncePerDigest() {
+        var configuration = SimDissemination.Configuration()
+        configuration.eagerFanout = 0
+        configuration.historyFanout = 0
+        var dissemination = SimDissemination(me: 0, hooks: GossipNode.hooks, configuration: configuration,
+                                             random: SeededRandom(seed: 3))
+        dissemination.setPeers([1, 2])
+        let start = MonotonicInstant.zero + .seconds(10)
+        // The first tick arms the timers; the publish queues lazy digests to both members.
+        _ = dissemination.tick(now: start)
+        _ = dissemination.publish(.transactions, payload: payload(1, seed: 3), now: start)
+        // Past both the history and the digest interval: anti-entropy queues the id again.
+        let actions = dissemination.tick(now: start + .seconds(1))
+        var announced: [Int: [Bytes32]] = [:]
+        for case let .send(.ihave(_, ids), to) in actions { announced[to, default: []] += ids }
+        #expect(announced.keys.sorted() == [1, 2], "both members hear of it: \(announced)")
+        for (member, ids) in announced { #expect(ids.count == Set(ids).count, "member \(member) got \(ids)") }
+    }
+}

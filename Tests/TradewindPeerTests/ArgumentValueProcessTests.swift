@@ -11,7 +11,8 @@ import TradewindTestSupport
     static func expectRefused(_ arguments: [String], naming value: String,
                               sourceLocation: SourceLocation = #_sourceLocation) throws {
         let outcome = try CLIProcess.run(arguments)
-        #expect(!outcome.crashed, "\(arguments) crashed: \(outcome.error)", sourceLocation: sourceLocation)
+        #expect(!outcome.timedOut, "\(arguments) hung and was killed: \(outcome.error)", sourceLocation: sourceLocation)
+        #expect(outcome.timedOut || !outcome.crashed, "\(arguments) crashed: \(outcome.error)", sourceLocation: sourceLocation)
         #expect(outcome.status == 64, "\(arguments): exit \(outcome.status): \(outcome.error)", sourceLocation: sourceLocation)
         #expect(outcome.error.contains("'\(value)'"), "\(arguments): the message does not name '\(value)': \(outcome.error)",
                 sourceLocation: sourceLocation)

@@ -1,4 +1,5 @@
 import Foundation
+import Synchronization
 import TradewindTestSupport
 
 /// Runs the real `tradewind` binary as a child process with a chosen standard input
@@ -11,12 +12,14 @@ enum CLIProcess {
         var error: String
         /// Killed by a signal (a trap is SIGILL or SIGTRAP), not exited.
         var crashed: Bool
+        /// Killed by the watchdog after the timeout: it hung (`crashed` is set too).
+        var timedOut: Bool
     }
 
     static var binary: String { ChildProcess.buildDirectory.appendingPathComponent("tradewind").path }
 
     /// Runs `tradewind ARGUMENTS`; one that has not ended after `timeout` seconds is
-    /// killed (and reported as `crashed`), so a hang fails the test instead of stalling it.
+    /// killed (and reported as `timedOut`), so a hang fails the test instead of stalling it.
     static func run(_ arguments: [String], input: String = "", timeout: TimeInterval = 120) throws -> Outcome {
         let process = Process()
         process.executableURL = URL(fileURLWithPath: binary)
@@ -27,7 +30,11 @@ enum CLIProcess {
         process.standardError = stderr
         try process.run()
         let pid = process.processIdentifier
-        let watchdog = DispatchWorkItem { kill(pid, SIGKILL) }
+        let fired = Mutex(false)
+        let watchdog = DispatchWorkItem {
+            fired.withLock { $0 = true }
+            kill(pid, SIGKILL)
+        }
         DispatchQueue.global().asyncAfter(deadline: .now() + timeout, execute: watchdog)
         defer { watchdog.cancel() }
         // Standard error is drained beside standard output, so neither pipe fills up
@@ -39,7 +46,7 @@ enum CLIProcess {
         process.waitUntilExit()
         return Outcome(status: process.terminationStatus, output: String(decoding: output, as: UTF8.self),
                        error: String(decoding: error.wait(), as: UTF8.self),
-                       crashed: process.terminationReason == .uncaughtSignal)
+                       crashed: process.terminationReason == .uncaughtSignal, timedOut: fired.withLock { $0 })
     }
 
     struct TerminalError: Error, CustomStringConvertible { let description: String }
