@@ -295,7 +295,7 @@ public struct ConsensusEngine: Sendable {
                 if kind == .propose && round == 0 {
                     // Everyone waits for the heartbeat before giving up on round 0's proposer:
                     // a wall-clock instant, turned into a wait on the monotonic clock.
-                    let heartbeat = UnixInstant(milliseconds: head.time + ledger.parameters.heartbeatIntervalMs)
+                    let heartbeat = UnixInstant(milliseconds: head.time) + .milliseconds(ledger.parameters.heartbeatIntervalMs)
                     due = now.monotonic + max(.zero, heartbeat - now.wall) + after
                 }
                 timers.append(Timer(due: due, kind: kind, height: timerHeight, round: round))

@@ -58,7 +58,7 @@ public struct Mempool: Sendable {
         var size: Int
         /// Arrival order, for fairness between senders.
         var arrival: UInt64
-        /// Arrival time (nanoseconds), for the expiry of parked transactions.
+        /// Arrival time, for the expiry of parked transactions.
         var arrivedAt: MonotonicInstant
     }
 
@@ -95,7 +95,7 @@ public struct Mempool: Sendable {
     public private(set) var bytes = 0
     /// Transactions a block could take now (the rest are parked).
     public private(set) var readyCount = 0
-    /// No parked transaction expires before this time (nanoseconds): `expire` is free until then.
+    /// No parked transaction expires before this time: `expire` is free until then.
     private var nextExpiry = MonotonicInstant(nanoseconds: .max)
 
     public init(limits: Limits = .init()) { self.limits = limits }

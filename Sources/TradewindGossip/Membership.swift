@@ -253,7 +253,8 @@ public struct Membership<ID: Hashable & Comparable & Sendable, Address: Hashable
         let maximum = configuration.suspicionMaxMultiplier * minimum
         let expected = max(1, configuration.suspicionMultiplier - 2)
         let fraction = log(Double(max(0, confirmations - 1)) + 1) / log(expected + 1)
-        return .nanoseconds(Int64(max(minimum, maximum - (maximum - minimum) * min(1, fraction))))
+        // Clamped before the conversion, which traps outside Int64 (a huge configured interval).
+        return .nanoseconds(Int64(min(9.2e18, max(minimum, maximum - (maximum - minimum) * min(1, fraction)))))
     }
 
     private mutating func expireSuspicions(now: MonotonicInstant) {

@@ -8,7 +8,10 @@ import TradewindWire
 /// this, a member whose address the OS keeps refusing costs a socket and the queued
 /// traffic to every other member on each probe and handshake retry. A write's outcome
 /// is only asked for (a promise per datagram) in the window after a socket failed and
-/// for endpoints on probation, so the common path costs nothing.
+/// while any endpoint is on probation, so the common path costs nothing. Every write is
+/// traced then, not only those to suspects: when NIO closes the socket it fails the
+/// refused write and every write queued behind it with the same error, in order, so
+/// only the first failure names the refused destination, and it must have been traced.
 ///
 /// Pure: the shell feeds it the outcomes it observed and the time.
 struct RefusedEndpoints<Endpoint: Hashable> {
@@ -34,9 +37,9 @@ struct RefusedEndpoints<Endpoint: Hashable> {
         entries[endpoint].map { now < $0.until } ?? false
     }
 
-    /// Whether the write of a datagram to `endpoint` should report its outcome.
-    func shouldTrace(_ endpoint: Endpoint, now: MonotonicInstant) -> Bool {
-        now < tracingUntil || entries[endpoint] != nil
+    /// Whether writes should report their outcome now.
+    func shouldTrace(now: MonotonicInstant) -> Bool {
+        now < tracingUntil || !entries.isEmpty
     }
 
     /// The socket failed (the OS refused some datagram): trace writes for a while.

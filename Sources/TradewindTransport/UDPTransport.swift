@@ -101,6 +101,19 @@ public final class UDPTransport: Sendable {
         }.get()) ?? 0
     }
 
+    /// Queues messages for several peers in one hop to the event loop, flushed together
+    /// (a fan-out); returns how many were accepted.
+    @discardableResult
+    public func send(_ batch: [(message: [UInt8], to: Ed25519.PublicKey)]) async -> Int {
+        let handler = self.handler
+        return (try? await eventLoop.submit {
+            batch.reduce(0) { $0 + (handler.value.send($1.message, to: $1.to, flush: false) ? 1 : 0) }
+        }.map { accepted in
+            handler.value.flush()
+            return accepted
+        }.get()) ?? 0
+    }
+
     /// For code already running on the transport's event loop (the gossip shell):
     /// queue `message` for `peer` and flush.
     @discardableResult
@@ -213,6 +226,9 @@ final class TransportHandler: ChannelInboundHandler {
     private var closing = false
     private(set) var socketReopens: UInt64 = 0
     private var refused = RefusedEndpoints<SocketAddress>()
+    /// A traced write failed on the current socket since a traced write last succeeded:
+    /// later failures are the writes NIO failed behind it, not refusals of their own.
+    private var refusalBlamed = false
 
     static let tickInterval = TimeAmount.milliseconds(100)
     static let reopenRetryInterval = TimeAmount.seconds(1)
@@ -227,6 +243,7 @@ final class TransportHandler: ChannelInboundHandler {
 
     func handlerAdded(context: ChannelHandlerContext) {
         self.context = context
+        refusalBlamed = false
         // One timer for the transport's life, whichever socket is open: reopening
         // (perhaps many times a second) must not keep pushing the next tick back.
         guard timer == nil, !closing else { return }
@@ -333,7 +350,7 @@ final class TransportHandler: ChannelInboundHandler {
                 var buffer = context.channel.allocator.buffer(capacity: datagram.count)
                 buffer.writeBytes(datagram)
                 let envelope = AddressedEnvelope(remoteAddress: endpoint, data: buffer)
-                let promise = refused.shouldTrace(endpoint, now: time) ? outcomePromise(for: endpoint, on: context.eventLoop) : nil
+                let promise = refused.shouldTrace(now: time) ? outcomePromise(for: endpoint, on: context.eventLoop) : nil
                 guard emulatedDelay > .zero else {
                     context.write(wrapOutboundOut(envelope), promise: promise)
                     needsFlush = true
@@ -341,7 +358,7 @@ final class TransportHandler: ChannelInboundHandler {
                 }
                 // Written through whichever socket is open by then.
                 let loopBound = NIOLoopBound(self, eventLoop: context.eventLoop)
-                context.eventLoop.scheduleTask(in: emulatedDelay) {
+                let scheduled = context.eventLoop.scheduleTask(in: emulatedDelay) {
                     let handler = loopBound.value
                     guard let context = handler.context else {
                         promise?.fail(ChannelError.ioOnClosedChannel)
@@ -349,6 +366,8 @@ final class TransportHandler: ChannelInboundHandler {
                     }
                     context.writeAndFlush(handler.wrapOutboundOut(envelope), promise: promise)
                 }
+                // A loop that shuts down first drops the task: the promise must not leak.
+                if let promise { scheduled.futureResult.whenFailure { promise.fail($0) } }
             case let .deliver(message, from):
                 onMessage(message, from)
             case .established:
@@ -357,9 +376,10 @@ final class TransportHandler: ChannelInboundHandler {
         }
     }
 
-    /// A promise that reports whether the OS took a datagram to `endpoint`: a refusal
-    /// (an `IOError`; datagrams failed only because the socket closed behind it carry a
-    /// `ChannelError`) backs the endpoint off, a datagram taken clears it.
+    /// A promise that reports whether the OS took a datagram to `endpoint`: a datagram
+    /// taken clears the endpoint; a refusal (an `IOError`) backs it off, if it is the
+    /// first failure since a write last succeeded. Closing the socket, NIO fails the
+    /// refused write and then every write queued behind it with the same error.
     private func outcomePromise(for endpoint: SocketAddress, on eventLoop: EventLoop) -> EventLoopPromise<Void> {
         let promise = eventLoop.makePromise(of: Void.self)
         let loopBound = NIOLoopBound(self, eventLoop: eventLoop)
@@ -367,17 +387,17 @@ final class TransportHandler: ChannelInboundHandler {
             let handler = loopBound.value
             switch result {
             case .success:
+                handler.refusalBlamed = false
                 handler.refused.delivered(endpoint)
             case let .failure(error):
-                guard let error = error as? IOError, !Self.transientErrnos.contains(error.errnoCode) else { return }
+                // A full buffer (ENOBUFS) says nothing about the destination.
+                guard let error = error as? IOError, error.errnoCode != ENOBUFS, !handler.refusalBlamed else { return }
+                handler.refusalBlamed = true
                 handler.refused.refused(endpoint, now: SystemClock.monotonic)
             }
         }
         return promise
     }
-
-    /// Refusals that say nothing about the destination: a full buffer, an oversize datagram.
-    static let transientErrnos: Set<Int32> = [EMSGSIZE, ENOBUFS, EAGAIN, EWOULDBLOCK, EINTR]
 
     func flush() {
         guard needsFlush, let context else { return }

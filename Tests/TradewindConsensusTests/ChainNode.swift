@@ -86,17 +86,18 @@ struct ChainNode: SimulatedNode {
         PeerTime(wall: UnixInstant(milliseconds: Roster.genesisTime) + simulated.sinceStart, monotonic: simulated)
     }
 
-    init(id: Int, roster: Roster, configuration: ConsensusEngine.Configuration = .init(), now: MonotonicInstant = .zero) {
+    init(id: Int, roster: Roster, configuration: ConsensusEngine.Configuration = .init(), seed: UInt64 = 0, now: MonotonicInstant = .zero) {
         let genesis = roster.ledger.genesisState()
         var state = MemoryState()
         state.apply(genesis.writes)
         let head = ConsensusEngine.Head(height: 0, blockID: .zero, stateRoot: genesis.root, time: Roster.genesisTime,
                                         certificate: nil)
-        self.init(id: id, roster: roster, store: DurableStore(state: state, head: head), configuration: configuration, now: now)
+        self.init(id: id, roster: roster, store: DurableStore(state: state, head: head), configuration: configuration, seed: seed, now: now)
     }
 
     /// A peer (re)started from what it had durably written.
-    init(id: Int, roster: Roster, store: DurableStore, configuration: ConsensusEngine.Configuration, now: MonotonicInstant) {
+    /// `seed` is the scenario's: each peer's generators differ from one scenario to the next.
+    init(id: Int, roster: Roster, store: DurableStore, configuration: ConsensusEngine.Configuration, seed: UInt64, now: MonotonicInstant) {
         self.id = id
         self.roster = roster
         self.store = store
@@ -111,7 +112,7 @@ struct ChainNode: SimulatedNode {
         let role: MemberRole = roster.ledger.genesis.authorities.map(\.address).contains(roster.address(id)) ? .authority : .participant
         let generation = UInt64(now.sinceStart.nanoseconds / 1_000_000)
         core = Core(engine: engine, endpoint: roster.endpoint(id), role: role, seeds: seeds, now: Self.time(now),
-                    random: { stream in SeededRandom(mixing: UInt64(id), UInt64(stream), generation) })
+                    random: { stream in SeededRandom(mixing: seed, UInt64(id), UInt64(stream), generation) })
     }
 
     mutating func receive(_ message: [UInt8], from sender: Int, now: MonotonicInstant) -> [(to: Int, message: [UInt8])] {

@@ -179,7 +179,7 @@ struct MeshScenario: CustomStringConvertible {
             var configuration = ConsensusEngine.Configuration()
             if id == equivocator { configuration.faults.equivocate = true }
             configuration.faults.core = faults.core
-            simulation.add(id, ChainNode(id: id, roster: roster, configuration: configuration))
+            simulation.add(id, ChainNode(id: id, roster: roster, configuration: configuration, seed: seed))
         }
         let honest = Set((0..<count).filter { $0 != equivocator })
         var checker = MeshChecker()
@@ -201,7 +201,7 @@ struct MeshScenario: CustomStringConvertible {
                 var configuration = ConsensusEngine.Configuration()
                 configuration.faults.core = faults.core
                 simulation.restart(crash.id, as: ChainNode(id: crash.id, roster: roster, store: store,
-                                                           configuration: configuration, now: now))
+                                                           configuration: configuration, seed: seed, now: now))
             }
             if let partition, !partitioned, now >= partition.at {
                 partitioned = true

@@ -1,5 +1,4 @@
 import Foundation
-import Synchronization
 import TradewindTestSupport
 
 /// Runs the real `tradewind` binary as a child process with a chosen standard input
@@ -30,9 +29,9 @@ enum CLIProcess {
         process.standardError = stderr
         try process.run()
         let pid = process.processIdentifier
-        let fired = Mutex(false)
+        let fired = WatchdogFlag()
         let watchdog = DispatchWorkItem {
-            fired.withLock { $0 = true }
+            fired.set()
             kill(pid, SIGKILL)
         }
         DispatchQueue.global().asyncAfter(deadline: .now() + timeout, execute: watchdog)
@@ -46,7 +45,8 @@ enum CLIProcess {
         process.waitUntilExit()
         return Outcome(status: process.terminationStatus, output: String(decoding: output, as: UTF8.self),
                        error: String(decoding: error.wait(), as: UTF8.self),
-                       crashed: process.terminationReason == .uncaughtSignal, timedOut: fired.withLock { $0 })
+                       crashed: process.terminationReason == .uncaughtSignal,
+                       timedOut: fired.isSet && process.terminationReason == .uncaughtSignal)
     }
 
     struct TerminalError: Error, CustomStringConvertible { let description: String }
@@ -111,4 +111,12 @@ final class PipeDrain: @unchecked Sendable {
         done.wait()
         return data
     }
+}
+
+/// Set by a watchdog on another thread (NSLock: Mutex needs macOS 15).
+final class WatchdogFlag: @unchecked Sendable {
+    private let lock = NSLock()
+    private var value = false
+    func set() { lock.withLock { value = true } }
+    var isSet: Bool { lock.withLock { value } }
 }

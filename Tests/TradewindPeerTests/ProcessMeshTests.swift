@@ -134,14 +134,16 @@ func post(home: String, path: String, body: String) throws -> (status: Int, body
             }
         }
         let batch = "{\"transactions\":[\(transactions.joined(separator: ","))]}"
-        let reply = try post(home: mesh.home("alice"), path: "/transactions/batch", body: batch)
-        #expect(reply.status == 200 && !reply.body.contains("\"accepted\":false"), "\(reply.body.prefix(300))")
-        // Every authority gets the batch as well, so whichever proposes next holds all 256
-        // (by gossip alone, on two busy cores, it may propose before the last ones arrive).
+        // The authorities (the proposers) get the batch first, each all 256 at once: by
+        // gossip alone, on two busy cores, the next proposer held 130 when it proposed.
+        // One may still propose from a part gossiped to it in the milliseconds before
+        // its own copy: rare, as the test's figures show.
         for authority in running where authority.hasPrefix("authority") {
             let copy = try post(home: mesh.home(authority), path: "/transactions/batch", body: batch)
             #expect(copy.status == 200, "\(authority): \(copy.body.prefix(300))")
         }
+        let reply = try post(home: mesh.home("alice"), path: "/transactions/batch", body: batch)
+        #expect(reply.status == 200, "\(reply.body.prefix(300))")
         // Wait until every transfer is committed.
         let deadline = Date().addingTimeInterval(60)
         while (try? mesh.account("authority-1", of: receiver.description).balances.first { $0.asset == "USD" }?.display) != "1000002.56" {

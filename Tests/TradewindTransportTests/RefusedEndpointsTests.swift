@@ -24,14 +24,14 @@ import TradewindWire
 
     @Test func aDeliveredDatagramClearsTheBackoffAndOnlyTracedWritesCost() {
         var refused = RefusedEndpoints<Int>()
-        #expect(!refused.shouldTrace(7, now: Self.start), "no socket failure, no probation: writes are not traced")
+        #expect(!refused.shouldTrace(now: Self.start), "no socket failure, no probation: writes are not traced")
         refused.socketFailed(now: Self.start)
-        #expect(refused.shouldTrace(7, now: Self.start + .seconds(9)))
-        #expect(!refused.shouldTrace(7, now: Self.start + .seconds(10)), "the window after a failure ends")
+        #expect(refused.shouldTrace(now: Self.start + .seconds(9)))
+        #expect(!refused.shouldTrace(now: Self.start + .seconds(10)), "the window after a failure ends")
         refused.refused(7, now: Self.start)
-        #expect(refused.shouldTrace(7, now: Self.start + .seconds(60)), "an endpoint on probation is traced")
+        #expect(refused.shouldTrace(now: Self.start + .seconds(60)), "while an endpoint is on probation, writes are traced")
         refused.delivered(7)
-        #expect(!refused.isBackedOff(7, now: Self.start) && !refused.shouldTrace(7, now: Self.start + .seconds(60)))
+        #expect(!refused.isBackedOff(7, now: Self.start) && !refused.shouldTrace(now: Self.start + .seconds(60)))
         refused.refused(7, now: Self.start)
         #expect(refused.entries[7]?.backoff == .seconds(1), "after a delivery, the backoff starts over")
     }

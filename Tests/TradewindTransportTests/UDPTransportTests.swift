@@ -189,7 +189,7 @@ import TradewindWire
     /// a socket (and the datagrams queued to everyone else) on every retry.
     @Test func aDestinationTheSystemKeepsRefusingIsBackedOff() async throws {
         var configuration = TransportConfiguration()
-        // Handshake retries every 50 ms: about 60 refused initiations in 3 s without a backoff.
+        // Handshake retries on every 100 ms tick: about 30 refused initiations in 3 s without a backoff.
         configuration.handshakeRetryBase = .milliseconds(50)
         configuration.handshakeRetryMax = .milliseconds(50)
         configuration.handshakeRetryJitter = .zero
@@ -211,6 +211,34 @@ import TradewindWire
         #expect(counters.socketReopens >= 1 && counters.socketReopens <= 4, "socket reopened \(counters.socketReopens) times in 3 s")
         #expect(counters[.refusedDestination] >= 10, "held back: \(counters[.refusedDestination])")
         #expect(await b.inbox.wait(for: 31), "B heard \(b.inbox.count) of 31 messages from A meanwhile")
+    }
+
+    /// Closing the socket, NIO fails the refused datagram and every one queued behind it
+    /// with the same error: only the first is blamed, so a healthy peer whose datagrams
+    /// shared the flush is not held back.
+    @Test func onlyTheRefusedDestinationIsHeldBackNotTheOnesQueuedBehindIt() async throws {
+        let (a, b) = try await connectedPair()
+        defer { Task { await a.transport.close(); await b.transport.close() } }
+        await a.transport.send([1], to: b.key.publicKey)
+        #expect(await b.inbox.wait(for: 1))
+        // A first refusal, unnamed (nothing was traced yet), opens the tracing window.
+        let first = Ed25519.PrivateKey.generate().publicKey
+        try await a.transport.addPeer(first, at: try SocketAddress(ipAddress: "255.255.255.255", port: 9))
+        await a.transport.send([2], to: first)
+        try await Task.sleep(nanoseconds: 200_000_000)
+        // One flush: a handshake to a second refused address, then data for B behind it.
+        let second = Ed25519.PrivateKey.generate().publicKey
+        try await a.transport.addPeer(second, at: try SocketAddress(ipAddress: "255.255.255.255", port: 10))
+        await a.transport.send([([3], second), ([4], b.key.publicKey), ([5], b.key.publicKey)])
+        try await Task.sleep(nanoseconds: 100_000_000)
+        // B is not held back: what A sends it now arrives at once.
+        let before = await a.transport.counters()
+        for round in 6..<9 { await a.transport.send([UInt8(round)], to: b.key.publicKey) }
+        #expect(await b.inbox.wait(for: 4, timeout: 3), "B heard \(b.inbox.all) from A")
+        try await Task.sleep(nanoseconds: 200_000_000)
+        #expect(b.inbox.all.contains([8]), "B heard \(b.inbox.all) from A")
+        let after = await a.transport.counters()
+        #expect(after[.refusedDestination] == before[.refusedDestination], "datagrams to B were held back")
     }
 
     @Test func restartedPeerReconnectsWithoutOperatorAction() async throws {

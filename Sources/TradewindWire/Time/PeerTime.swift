@@ -19,10 +19,5 @@ public struct PeerTime: Sendable, Hashable, CustomStringConvertible {
         monotonic = max(monotonic, later.monotonic)
     }
 
-    /// Both clocks `duration` later (the simulator's clocks move together).
-    public func advanced(by duration: Duration) -> PeerTime {
-        PeerTime(wall: wall + duration, monotonic: monotonic + duration)
-    }
-
     public var description: String { "\(wall), \(monotonic)" }
 }

@@ -14,9 +14,6 @@ public struct UnixInstant: InstantProtocol, Hashable, Sendable, CustomStringConv
         nanoseconds = overflow ? .max : scaled
     }
 
-    /// 1970-01-01T00:00:00Z.
-    public static let epoch = UnixInstant(nanoseconds: 0)
-
     /// Whole milliseconds since the epoch, as block headers carry time.
     public var milliseconds: UInt64 { nanoseconds / 1_000_000 }
 
