@@ -111,6 +111,9 @@ public struct Dissemination<ID: Hashable & Comparable & Sendable, Random: Random
         var announcers: [ID]
     }
 
+    /// How often expired entries (seen ids, cached payloads, unsettled pushes) are dropped.
+    static var pruneInterval: Duration { .seconds(1) }
+
     public let configuration: Configuration
     public let me: ID
     private let hooks: Hooks
@@ -127,6 +130,7 @@ public struct Dissemination<ID: Hashable & Comparable & Sendable, Random: Random
     private var buckets: [ID: (tokens: Double, at: MonotonicInstant)] = [:]
     private var nextDigestAt: MonotonicInstant = .zero
     private var nextHistoryAt: MonotonicInstant = .zero
+    private var nextPruneAt: MonotonicInstant = .zero
     /// Recently accepted ids in order, for anti-entropy digests.
     private var recent: [(id: Bytes32, topic: Topic, at: MonotonicInstant)] = []
 
@@ -308,12 +312,17 @@ public struct Dissemination<ID: Hashable & Comparable & Sendable, Random: Random
             pulls[id]?.askedAt = now
             actions.append(.send(.iwant(pull.topic, ids: [id]), to: next))
         }
-        seen = seen.filter { now - $0.value.at < configuration.seenLifetime }
-        // A verdict that never came (the owner dropped the message): forget it, so it can come again.
-        pending = pending.filter { now - $0.value.at < configuration.cacheLifetime }
-        for (id, entry) in cache where now - entry.at >= configuration.cacheLifetime {
-            cache[id] = nil
-            cachedBytes -= entry.payload.count
+        // Expiry walks every entry: once a second, not on every tick (the lifetimes are
+        // tens of seconds, and at 200 messages a second `seen` holds tens of thousands).
+        if now >= nextPruneAt {
+            nextPruneAt = now + Self.pruneInterval
+            seen = seen.filter { now - $0.value.at < configuration.seenLifetime }
+            // A verdict that never came (the owner dropped the message): forget it, so it can come again.
+            pending = pending.filter { now - $0.value.at < configuration.cacheLifetime }
+            for (id, entry) in cache where now - entry.at >= configuration.cacheLifetime {
+                cache[id] = nil
+                cachedBytes -= entry.payload.count
+            }
         }
         return actions
     }

@@ -104,7 +104,7 @@ public struct PeerCore<Random: RandomNumberGenerator> {
     public let configuration: Configuration
     public internal(set) var engine: ConsensusEngine
     public internal(set) var membership: Membership<Address, PeerEndpoint, Random>
-    var dissemination: Dissemination<Address, Random>
+    public internal(set) var dissemination: Dissemination<Address, Random>
     var parts: PartTransfer<Address, Random>
     public internal(set) var prefetch: BlockPrefetch
     var random: Random

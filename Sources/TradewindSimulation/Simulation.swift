@@ -16,8 +16,9 @@ public struct SeededRandom: RandomNumberGenerator, Sendable {
     public init(seed: UInt64) { state = seed }
 
     /// A generator for one stream of one node: the parts (seed, node, stream, restart…)
-    /// are mixed through SplitMix64 one after another, so no two different tuples
-    /// share a stream (a sum like `id * 7919 + generation` can).
+    /// are mixed through SplitMix64 one after another, so two different tuples share a
+    /// stream no more often than two random 64-bit seeds (a sum like `id * 7919 +
+    /// generation` collides for nearby values).
     public init(mixing parts: UInt64...) {
         var mixed: UInt64 = 0
         for part in parts {
@@ -69,6 +70,10 @@ public struct Simulation<Node: SimulatedNode> {
     public var profile: LinkProfile
     /// Profiles for particular links (from, to), overriding `profile`.
     public var linkProfiles: [[ID]: LinkProfile] = [:]
+    /// A fixed one-way latency per link (from, to), used instead of the profile's
+    /// `delay`: a wide-area mesh, where each pair of peers has its own distance. Only
+    /// the jitter is drawn per message.
+    public var linkLatency: ((ID, ID) -> Duration)?
     public let tickInterval: Duration
     private var queue = EventQueue<Event>()
     private var crashed = Set<ID>()
@@ -143,7 +148,7 @@ public struct Simulation<Node: SimulatedNode> {
             let copies = Double.random(in: 0..<1, using: &random) < link.duplication ? 2 : 1
             for _ in 0..<copies {
                 let jitter = link.jitter.nanoseconds
-                let delay = link.delay + .nanoseconds(jitter > 0 ? Int64.random(in: 0...jitter, using: &random) : 0)
+                let delay = (linkLatency?(from, to) ?? link.delay) + .nanoseconds(jitter > 0 ? Int64.random(in: 0...jitter, using: &random) : 0)
                 queue.push(.deliver(message, from: from, to: to), at: now + delay)
             }
         }

@@ -60,6 +60,32 @@ import TradewindWire
     }
 }
 
+extension ClockStepTests {
+    /// The parked lifetime (60 s) is monotonic time: an hour's wall-clock step does not
+    /// drop a transaction waiting for its missing sequence, 61 s of waiting does.
+    @Test func aParkedTransactionExpiresOnTheMonotonicClock() throws {
+        let roster = Roster(authorities: 4)
+        var engine = try Self.follower(roster)
+        let state = MemoryState.genesis(roster)
+        let key = roster.accountKeys[0]
+        // Sequence 1 with 0 missing: parked.
+        let early = Transaction(sender: key.publicKey.address, sequence: 1, lastValidHeight: 1_000,
+                                body: .transfer(to: roster.accountKeys[1].publicKey.address, asset: Roster.usd, amount: 1, memo: []))
+            .signed(by: key, network: roster.ledger.networkID)
+        let (submission, _) = engine.submit(early, now: Self.start, state: state)
+        guard case .accepted = submission else { Issue.record("not admitted: \(submission)"); return }
+        #expect(engine.mempool.parkedCount == 1)
+        var stepped = Self.start
+        stepped.wall = stepped.wall + .seconds(3_600)
+        stepped.monotonic = stepped.monotonic + .seconds(1)
+        _ = engine.tick(now: stepped, state: state)
+        #expect(engine.mempool.contains(early.id), "an hour on the wall clock is one second of waiting")
+        stepped.monotonic = Self.start.monotonic + .seconds(61)
+        _ = engine.tick(now: stepped, state: state)
+        #expect(!engine.mempool.contains(early.id), "61 s of waiting: dropped")
+    }
+}
+
 extension MemoryState {
     static func genesis(_ roster: Roster) -> MemoryState {
         var state = MemoryState()

@@ -46,14 +46,56 @@ struct MemoryStorage: PeerStorage {
     var state = MemoryState()
     var blocks: [UInt64: (block: Block, certificate: CommitCertificate)] = [:]
     var signed: ConsensusEngine.Core.SignedState?
+    /// The last committed block as the engine restarts from it (nil: genesis).
+    var head: ConsensusEngine.Head?
 
     func read<T>(_ body: (MemoryState) -> T) -> T { body(state) }
     mutating func persist(_ signed: ConsensusEngine.Core.SignedState) { self.signed = signed }
     mutating func commit(_ block: Block, certificate: CommitCertificate, execution: Ledger.Execution) {
         state.apply(execution.writes)
         blocks[block.header.height] = (block, certificate)
+        head = ConsensusEngine.Head(height: block.header.height, blockID: block.header.id, stateRoot: execution.stateRoot,
+                                    time: block.header.time, certificate: certificate)
     }
     func committedBlock(at height: UInt64) -> (block: Block, certificate: CommitCertificate)? { blocks[height] }
+}
+
+/// What a whole simulated mesh shares: one signature cache keyed by transaction id
+/// (so a run measures the protocol, not libsodium), and when each transaction and
+/// each block reached each peer.
+final class MeshObserver {
+    struct Spread {
+        var first: MonotonicInstant
+        var last: MonotonicInstant
+        var peers: Int
+    }
+
+    private var signatures: [Bytes32: Bool] = [:]
+    private(set) var transactions: [Bytes32: Spread] = [:]
+    private(set) var blocks: [UInt64: Spread] = [:]
+
+    func isValid(_ transaction: Transaction, id: Bytes32, network: Bytes32) -> Bool {
+        if let known = signatures[id] { return known }
+        let valid = transaction.hasValidSignature(network: network)
+        signatures[id] = valid
+        return valid
+    }
+
+    /// A peer learned of a transaction (each peer reports each id once).
+    func learned(_ id: Bytes32, at time: MonotonicInstant) {
+        Self.record(&transactions[id], at: time)
+    }
+
+    /// A peer committed the block at `height`.
+    func committed(_ height: UInt64, at time: MonotonicInstant) {
+        Self.record(&blocks[height], at: time)
+    }
+
+    private static func record(_ spread: inout Spread?, at time: MonotonicInstant) {
+        if spread == nil { spread = Spread(first: time, last: time, peers: 0) }
+        spread?.last = time
+        spread?.peers += 1
+    }
 }
 
 /// A whole peer in the simulator: `PeerCore` over memory, the network carrying the
@@ -71,6 +113,10 @@ struct MeshNode: SimulatedNode {
     var uploadedByKind: [String: Int] = [:]
     var commits: [(height: UInt64, blockID: Bytes32, size: Int)] = []
     var failures: [String] = []
+    /// Shared with the rest of the mesh, when measuring at scale.
+    let observer: MeshObserver?
+    /// Transactions this peer has learned of (reported to the observer once each).
+    var known = Set<Bytes32>()
     /// The simulated time of the input being handled.
     var clock: MonotonicInstant = .zero
 
@@ -79,23 +125,31 @@ struct MeshNode: SimulatedNode {
         PeerTime(wall: UnixInstant(milliseconds: MeshRoster.genesisTime) + simulated.sinceStart, monotonic: simulated)
     }
 
-    init(index: Int, roster: MeshRoster, seeds: [Int], seed: UInt64, configuration: Core.Configuration = .init()) {
+    /// Peer `index`, new from genesis, or restarted at `now` from what it had stored.
+    init(index: Int, roster: MeshRoster, seeds: [Int], seed: UInt64, configuration: Core.Configuration = .init(),
+         observer: MeshObserver? = nil, restartingFrom stored: MemoryStorage? = nil, now: MonotonicInstant = .zero) {
+        self.observer = observer
+        clock = now
         let key = roster.keys[index]
         let genesis = roster.ledger.genesisState()
-        storage.state.apply(genesis.writes)
-        let head = ConsensusEngine.Head(height: 0, blockID: .zero, stateRoot: genesis.root, time: MeshRoster.genesisTime,
-                                        certificate: nil)
+        if let stored {
+            storage = stored
+        } else {
+            storage.state.apply(genesis.writes)
+        }
+        let head = storage.head ?? ConsensusEngine.Head(height: 0, blockID: .zero, stateRoot: genesis.root,
+                                                         time: MeshRoster.genesisTime, certificate: nil)
         let chain = try! StateOverlay(base: storage.state).record(.chain, as: ChainState.self)!
         let engine = ConsensusEngine(ledger: roster.ledger, key: key, me: key.publicKey.address, head: head, chain: chain,
-                                     lastSigned: nil, now: Self.time(.zero))
+                                     lastSigned: storage.signed, now: Self.time(now))
         let seedEndpoints = Dictionary(uniqueKeysWithValues: seeds.filter { $0 != index }.map {
             (roster.addresses[$0], roster.endpoint($0))
         })
         network = roster.ledger.networkID
         core = Core(engine: engine, endpoint: roster.endpoint(index),
                     role: index < roster.authorityKeys.count ? .authority : .participant, seeds: seedEndpoints,
-                    now: Self.time(.zero), configuration: configuration,
-                    random: { stream in SeededRandom(seed: seed &* 1_000_003 &+ UInt64(index) &* 31 &+ UInt64(stream)) })
+                    now: Self.time(now), configuration: configuration,
+                    random: { stream in SeededRandom(mixing: seed, UInt64(index), UInt64(stream), now.nanoseconds) })
     }
 
     mutating func receive(_ message: [UInt8], from sender: Address, now: MonotonicInstant) -> [(to: Address, message: [UInt8])] {
@@ -111,8 +165,9 @@ struct MeshNode: SimulatedNode {
     mutating func submit(_ transaction: Transaction, now: MonotonicInstant) -> (ConsensusEngine.Submission?, [(to: Address, message: [UInt8])]) {
         clock = now
         var submission: ConsensusEngine.Submission?
-        let checked = Core.CheckedTransaction(identified: IdentifiedTransaction(transaction),
-                                              signatureValid: transaction.hasValidSignature(network: network))
+        let identified = IdentifiedTransaction(transaction)
+        learn(identified.id)
+        let checked = Core.CheckedTransaction(identified: identified, signatureValid: isValid(identified))
         let out = step { core, storage throws(PeerStorageError) in
             let (submissions, outputs) = try core.submit([checked], now: Self.time(now), storage: &storage)
             submission = submissions.first
@@ -140,8 +195,10 @@ struct MeshNode: SimulatedNode {
                 uploadedByKind[Self.kind(envelope), default: 0] += bytes.count
                 sends.append((to, bytes))
             case let .verify(transactions):
-                let checked = transactions.map {
-                    Core.CheckedTransaction(identified: IdentifiedTransaction($0), signatureValid: $0.hasValidSignature(network: network))
+                let checked = transactions.map { transaction in
+                    let identified = IdentifiedTransaction(transaction)
+                    learn(identified.id)
+                    return Core.CheckedTransaction(identified: identified, signatureValid: isValid(identified))
                 }
                 do { pending += try core.checked(checked, now: Self.time(clock), storage: &storage) } catch {
                     failures.append("\(error)")
@@ -151,10 +208,24 @@ struct MeshNode: SimulatedNode {
             case let .committed(block, certificate, _):
                 commits.append((block.header.height, block.header.id,
                                 ConsensusMessage.committedBlock(block, certificate).wireEncoded.count))
+                observer?.committed(block.header.height, at: clock)
+                if observer != nil { for transaction in block.transactions { learn(transaction.id) } }
             }
             index += 1
         }
         return sends
+    }
+
+    func isValid(_ identified: IdentifiedTransaction) -> Bool {
+        observer?.isValid(identified.transaction, id: identified.id, network: network)
+            ?? identified.transaction.hasValidSignature(network: network)
+    }
+
+    /// Reports a transaction this peer sees for the first time (submitted here, asked to
+    /// verify, or in a committed block).
+    mutating func learn(_ id: Bytes32) {
+        guard let observer, known.insert(id).inserted else { return }
+        observer.learned(id, at: clock)
     }
 
     static func kind(_ envelope: GossipEnvelope) -> String {
