@@ -238,7 +238,18 @@ struct MeshNode: SimulatedNode {
             case .iwant: return "iwant"
             }
         case .parts: return "parts"
-        case .direct: return "direct"
+        case let .direct(payload):
+            // Direct consensus messages by kind: votes and proposals among authorities,
+            // blocks answered to peers behind, transactions answered to a proposal's voters.
+            switch try? ConsensusMessage(wireEncoded: payload) {
+            case .proposal: return "direct proposal"
+            case .vote: return "direct vote"
+            case .committedBlock: return "direct block"
+            case .transactions: return "direct transactions"
+            case .blockRequest, .transactionRequest: return "direct request"
+            case .evidence: return "direct evidence"
+            case nil: return "direct (undecodable)"
+            }
         }
     }
 }
