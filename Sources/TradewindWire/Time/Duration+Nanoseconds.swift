@@ -3,7 +3,7 @@
 extension Duration {
     /// The duration in whole nanoseconds, rounded toward zero and saturating at
     /// `Int64`'s bounds (about ±292 years).
-    public var nanoseconds: Int64 {
+    @inlinable public var nanoseconds: Int64 {
         let (seconds, attoseconds) = components
         let (scaled, overflow) = seconds.multipliedReportingOverflow(by: 1_000_000_000)
         if overflow { return seconds < 0 ? .min : .max }
@@ -13,13 +13,13 @@ extension Duration {
     }
 
     /// `-self`, with the most negative duration mapped to the most positive.
-    var negatedSaturating: Duration {
+    @usableFromInline var negatedSaturating: Duration {
         let value = nanoseconds
         return .nanoseconds(value == .min ? .max : -value)
     }
 
     /// `later - earlier` nanoseconds as a duration, saturating at `Int64`'s bounds.
-    static func nanoseconds(saturatingDifference later: UInt64, _ earlier: UInt64) -> Duration {
+    @usableFromInline static func nanoseconds(saturatingDifference later: UInt64, _ earlier: UInt64) -> Duration {
         later >= earlier ? .nanoseconds(Int64(clamping: later - earlier)) : .nanoseconds(-Int64(clamping: earlier - later))
     }
 
@@ -35,7 +35,7 @@ extension Duration {
 extension UInt64 {
     /// `self + duration` in nanoseconds, clamped to `0...UInt64.max`; a duration too long
     /// for nanoseconds in an `Int64` (292 years) counts as forever.
-    func adding(saturating duration: Duration) -> UInt64 {
+    @usableFromInline func adding(saturating duration: Duration) -> UInt64 {
         let delta = duration.nanoseconds
         if delta == .max { return .max }
         if delta >= 0 {
