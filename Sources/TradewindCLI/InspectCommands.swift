@@ -224,6 +224,10 @@ struct TransactionCommand: ParsableCommand {
             if let missing = t.waitingForSequence {
                 return "\(t.id): waiting for sequence \(missing) (pending at this peer; dropped in \(t.expiresInSeconds ?? 0) s if still waiting)"
             }
+            if let deadline = t.waitingForDeadline {
+                return "\(t.id): waiting for its deadline, \(TimeText.describe(deadline, now: TimeText.now)) (pending at this peer; "
+                    + "it applies in the first block after that)"
+            }
             guard let receipt = t.receipt else { return "\(t.id): \(t.status)" }
             return "\(t.id): committed in block \(receipt.height) (index \(receipt.index)): \(receipt.result) (\(receipt.code)): \(receipt.message)"
         }

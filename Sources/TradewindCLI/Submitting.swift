@@ -172,6 +172,12 @@ struct Submitter {
         guard submission.accepted else {
             throw CLIError("refused: \(submission.result ?? "error")\(submission.code.map { " (\($0))" } ?? ""): \(submission.message)")
         }
+        if let deadline = submission.appliesFrom {
+            // Accepted but not applicable yet: said on stderr, so stdout stays the id.
+            let code = "\(submission.result ?? "")\(submission.code.map { " (\($0))" } ?? "")"
+            FileHandle.standardError.write(Data(
+                "waiting: \(code): \(submission.message) (deadline \(TimeText.describe(deadline, now: TimeText.now)))\n".utf8))
+        }
         if !options.wait {
             options.access.print(submission) { "\($0.id)" }
             return

@@ -12,7 +12,7 @@ extension ConsensusEngine {
         guard var core, core.height == height, core.round == round else { return }
         let parameters = ledger.parameters
         let transactions = mempool.candidates(maxCount: Int(parameters.maxTransactionsPerBlock),
-                                              maxBytes: Int(parameters.maxBlockBytes))
+                                              maxBytes: Int(parameters.maxBlockBytes), parentTime: head.time)
         let evidence = includableEvidence(state: state)
         let context = Ledger.BlockContext(height: height, time: nextBlockTime, parentTime: head.time)
         let execution: Ledger.Execution
@@ -25,9 +25,13 @@ extension ConsensusEngine {
             invalidMessages += 1
             return
         }
-        // What can never apply leaves the mempool now.
-        for outcome in execution.excluded where outcome.result.code.resultClass != .retry {
-            mempool.remove(outcome.id)
+        // What can never apply leaves the mempool now; what is too early waits for its deadline.
+        for outcome in execution.excluded {
+            if outcome.result.code.resultClass != .retry {
+                mempool.remove(outcome.id)
+            } else if let deadline = outcome.result.appliesFrom {
+                mempool.deferUntil(outcome.id, deadline: deadline)
+            }
         }
         let block = ledger.block(from: execution, context: context, parentID: head.blockID, proposer: me,
                                  authorities: validators, lastCommitHash: head.certificate?.hash ?? CommitCertificate.absentHash,

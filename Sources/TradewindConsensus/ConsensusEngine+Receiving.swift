@@ -65,7 +65,7 @@ extension ConsensusEngine {
         var actions: [Action] = []
         resumeIfNeeded(state: state, into: &actions)
         let submission = admit(identified, verifySignature: !verified, state: state)
-        if case .accepted = submission { actions.append(.broadcast(.transactions([identified.transaction]))) }
+        if submission.acceptedID != nil { actions.append(.broadcast(.transactions([identified.transaction]))) }
         return (submission, actions)
     }
 
@@ -93,11 +93,27 @@ extension ConsensusEngine {
         } catch {
             return .unavailable("committed state unreadable: \(error)")
         }
-        // A sequence ahead of the account's waits in the pool; anything else that fails never applies.
+        // A sequence ahead of the account's, or a deadline not yet passed, waits in the
+        // pool; anything else that fails never applies.
         if let failure, failure.code.resultClass != .retry { return .rejected(failure) }
+        var deadline: UInt64 = 0
+        if let failure, failure.code == .terTOO_EARLY, let appliesFrom = failure.appliesFrom {
+            // Kept only while its deadline is near: a transaction waiting hours would hold
+            // back every later one of its sender.
+            let horizon = now.wall + mempool.limits.parkedLifetime
+            guard appliesFrom <= horizon.milliseconds else {
+                return .rejected(TransactionResult(
+                    .terTOO_EARLY, "\(failure.message); send it within \(mempool.limits.parkedLifetime) of that time",
+                    appliesFrom: appliesFrom))
+            }
+            deadline = appliesFrom
+        }
         let next = (try? StateOverlay(base: state).record(.account(transaction.sender), as: AccountState.self))??.nextSequence ?? 0
-        let admission = mempool.add(transaction, id: id, size: size, nextSequence: next, now: now.monotonic)
-        return admission == .added ? .accepted(id) : .mempool(admission)
+        let admission = mempool.add(transaction, id: id, size: size, nextSequence: next, notBefore: deadline, now: now.monotonic)
+        guard admission == .added else { return .mempool(admission) }
+        hastenRoundZero()
+        if deadline > 0, let failure { return .deferred(id, failure) }
+        return .accepted(id)
     }
 
     /// Transactions from the network whose signatures the shell already verified

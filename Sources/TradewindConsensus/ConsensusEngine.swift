@@ -72,10 +72,21 @@ public struct ConsensusEngine: Sendable {
     /// What a peer is told about its own transaction.
     public enum Submission: Equatable, Sendable {
         case accepted(Bytes32)
+        /// Kept in the mempool until a block's parent time reaches its deadline
+        /// (`terTOO_EARLY`, with `appliesFrom`); then it applies like any other.
+        case deferred(Bytes32, TransactionResult)
         case rejected(TransactionResult)
         case mempool(Mempool.Admission)
         /// The peer could not read its own state (a storage fault, not the transaction's).
         case unavailable(String)
+
+        /// The id of a transaction now in the mempool (accepted or deferred).
+        public var acceptedID: Bytes32? {
+            switch self {
+            case let .accepted(id), let .deferred(id, _): return id
+            case .rejected, .mempool, .unavailable: return nil
+            }
+        }
     }
 
     struct Candidate: Sendable {
@@ -126,6 +137,9 @@ public struct ConsensusEngine: Sendable {
     var votes: [VoteSlot: [Vote]] = [:]
     var timers: [Timer] = []
     var pendingProposalRound: Int?
+    /// Round 0's propose timeout, while its timer may still be brought forward by a
+    /// transaction that starts to wait.
+    var roundZeroProposeWait: Duration?
     var myProposal: ProposalMessage?
     var myVotes: [Vote] = []
     var early: [(ConsensusMessage, Address)] = []
@@ -180,7 +194,8 @@ public struct ConsensusEngine: Sendable {
     public var round: Int { core?.round ?? 0 }
     public var lastSigned: Core.SignedState? { core?.lastSigned ?? restoredSigned }
 
-    func proposer(round: UInt32) -> Address {
+    /// Who proposes `round` of the height being decided.
+    public func proposer(round: UInt32) -> Address {
         validators[Int((height &+ UInt64(round)) % UInt64(validators.count))]
     }
 
@@ -209,6 +224,8 @@ public struct ConsensusEngine: Sendable {
             perform(fired, state: state, into: &actions)
         }
         mempool.expire(now: monotonic)
+        // A deferred transaction's deadline passing starts the wait like an arrival does.
+        if roundZeroProposeWait != nil && mempool.hasDeferred { hastenRoundZero() }
         if let round = pendingProposalRound, readyToPropose {
             pendingProposalRound = nil
             propose(round: round, state: state, into: &actions)
@@ -226,14 +243,31 @@ public struct ConsensusEngine: Sendable {
     }
 
     /// Round 0 waits for the block interval when transactions wait (parked ones, which
-    /// no block can take, do not count), else for the heartbeat.
+    /// no block can take, and deferred ones whose deadline is still ahead do not
+    /// count), else for the heartbeat.
     var readyToPropose: Bool {
         let wallMilliseconds = now.wall.milliseconds
         let sinceParent = wallMilliseconds >= head.time ? wallMilliseconds - head.time : 0
         let parameters = ledger.parameters
         return sinceParent >= parameters.heartbeatIntervalMs
-            || (mempool.readyCount > 0 && sinceParent >= parameters.blockIntervalMs)
-            || !evidencePool.isEmpty && sinceParent >= parameters.blockIntervalMs
+            || (sinceParent >= parameters.blockIntervalMs && (hasWork || !evidencePool.isEmpty))
+    }
+
+    /// Whether a block at the next block time would carry (or make way for) a transaction.
+    var hasWork: Bool { mempool.hasWork(at: nextBlockTime) }
+
+    /// Validators wait for round 0's proposer until the earlier of the heartbeat and the
+    /// block interval after the first transaction that waits, plus the propose timeout:
+    /// a crashed proposer then costs a waiting transaction one timeout, not a heartbeat.
+    mutating func hastenRoundZero() {
+        guard round == 0, let wait = roundZeroProposeWait, hasWork else { return }
+        roundZeroProposeWait = nil
+        let interval = UnixInstant(milliseconds: head.time) + .milliseconds(ledger.parameters.blockIntervalMs)
+        let due = now.monotonic + max(.zero, interval - now.wall) + wait
+        for index in timers.indices where timers[index].kind == .propose && timers[index].round == 0
+            && timers[index].height == height {
+            timers[index].due = min(timers[index].due, due)
+        }
     }
 
     private mutating func resend(into actions: inout [Action]) {
@@ -293,12 +327,15 @@ public struct ConsensusEngine: Sendable {
             case let .schedule(kind, timerHeight, round, after):
                 var due = now.monotonic + after
                 if kind == .propose && round == 0 {
-                    // Everyone waits for the heartbeat before giving up on round 0's proposer:
-                    // a wall-clock instant, turned into a wait on the monotonic clock.
+                    // Everyone waits for the heartbeat before giving up on round 0's proposer
+                    // (a wall-clock instant, turned into a wait on the monotonic clock), or
+                    // less once a transaction waits (`hastenRoundZero`).
                     let heartbeat = UnixInstant(milliseconds: head.time) + .milliseconds(ledger.parameters.heartbeatIntervalMs)
                     due = now.monotonic + max(.zero, heartbeat - now.wall) + after
+                    roundZeroProposeWait = after
                 }
                 timers.append(Timer(due: due, kind: kind, height: timerHeight, round: round))
+                if kind == .propose && round == 0 { hastenRoundZero() }
             case let .decide(_, round, value, _):
                 commitIfCertified(round: UInt32(clamping: round), blockID: value, state: state, into: &actions)
             }

@@ -9,6 +9,8 @@ import TradewindWire
 /// ready (a block can take them); one after a gap is parked, waiting for the missing
 /// sequence, and is dropped if still waiting `Limits.parkedLifetime` after it
 /// arrived. Only sequences below the account's next + `sequenceWindow` are admitted.
+/// A deadline transition sent before its deadline is deferred: a block takes it (and
+/// its sender's later ones) only once the parent block's time has reached the deadline.
 /// Time is an input (`now`, on the peer's monotonic clock): nothing here reads a clock.
 public struct Mempool: Sendable {
     /// Admitted sequences lie in `next ..< next + sequenceWindow`, where `next` is the
@@ -51,6 +53,8 @@ public struct Mempool: Sendable {
         /// Parked behind `missing`, the first sequence from the account's next that no
         /// transaction here has; dropped at `expiresAt` if still waiting.
         case waiting(missing: UInt64, expiresAt: MonotonicInstant)
+        /// In the ready run, but its deadline (Unix ms) must pass at the parent block first.
+        case deferred(until: UInt64)
     }
 
     struct Entry: Sendable {
@@ -60,6 +64,8 @@ public struct Mempool: Sendable {
         var arrival: UInt64
         /// Arrival time, for the expiry of parked transactions.
         var arrivedAt: MonotonicInstant
+        /// The parent-block time (Unix ms) a block needs to take it; 0 when it can go now.
+        var notBefore: UInt64 = 0
     }
 
     /// One sender's transactions by sequence, all at or above `next`.
@@ -97,18 +103,24 @@ public struct Mempool: Sendable {
     public private(set) var readyCount = 0
     /// No parked transaction expires before this time: `expire` is free until then.
     private var nextExpiry = MonotonicInstant(nanoseconds: .max)
+    /// Entries with a deadline to wait for (rare): while there are none, readiness is `readyCount`.
+    private var deferredCount = 0
 
     public init(limits: Limits = .init()) { self.limits = limits }
 
     public var count: Int { entries.count }
     public var isEmpty: Bool { entries.isEmpty }
     public var parkedCount: Int { entries.count - readyCount }
+    /// Whether any transaction waits for a deadline.
+    public var hasDeferred: Bool { deferredCount > 0 }
     public func contains(_ id: Bytes32) -> Bool { entries[id] != nil }
     public func transaction(_ id: Bytes32) -> Transaction? { entries[id]?.transaction }
 
     public func standing(_ id: Bytes32) -> Standing? {
         guard let entry = entries[id], let queue = queues[entry.transaction.sender] else { return nil }
-        if entry.transaction.sequence < queue.firstMissing { return .ready }
+        if entry.transaction.sequence < queue.firstMissing {
+            return entry.notBefore > 0 ? .deferred(until: entry.notBefore) : .ready
+        }
         return .waiting(missing: queue.firstMissing, expiresAt: expiry(of: entry))
     }
 
@@ -125,9 +137,10 @@ public struct Mempool: Sendable {
     /// Admits `transaction` (with its id and encoded size, arriving at `now`) if the
     /// sender's `nextSequence` allows it and there is room, evicting the last
     /// transaction of the longest queue when a shorter queue's transaction arrives at
-    /// a full pool.
+    /// a full pool. `notBefore` is the deadline (Unix ms) a deferred transaction waits
+    /// for at the parent block, 0 for none.
     public mutating func add(_ transaction: Transaction, id: Bytes32, size: Int, nextSequence: UInt64,
-                             now: MonotonicInstant) -> Admission {
+                             notBefore: UInt64 = 0, now: MonotonicInstant) -> Admission {
         guard entries[id] == nil else { return .duplicate }
         let sender = transaction.sender
         advance(sender, to: nextSequence)
@@ -149,9 +162,10 @@ public struct Mempool: Sendable {
             remove(victimID)
         }
         arrivals += 1
-        let entry = Entry(transaction: transaction, size: size, arrival: arrivals, arrivedAt: now)
+        let entry = Entry(transaction: transaction, size: size, arrival: arrivals, arrivedAt: now, notBefore: notBefore)
         entries[id] = entry
         bytes += size
+        if notBefore > 0 { deferredCount += 1 }
         change(sender, creatingWith: next) { $0.ids[sequence] = id }
         // Conservative: the newcomer may be (or later become) parked.
         nextExpiry = min(nextExpiry, expiry(of: entry))
@@ -161,6 +175,7 @@ public struct Mempool: Sendable {
     public mutating func remove(_ id: Bytes32) {
         guard let entry = entries.removeValue(forKey: id) else { return }
         bytes -= entry.size
+        if entry.notBefore > 0 { deferredCount -= 1 }
         let sequence = entry.transaction.sequence
         change(entry.transaction.sender) { queue in
             queue.ids[sequence] = nil
@@ -186,16 +201,45 @@ public struct Mempool: Sendable {
     private mutating func dropEntry(_ id: Bytes32) {
         guard let entry = entries.removeValue(forKey: id) else { return }
         bytes -= entry.size
+        if entry.notBefore > 0 { deferredCount -= 1 }
     }
 
-    /// Candidates for a block: each sender's ready run in sequence order, senders
-    /// interleaved by who has waited longest, up to `maxCount` and `maxBytes`.
-    public func candidates(maxCount: Int, maxBytes: Int) -> [IdentifiedTransaction] {
+    /// Marks a transaction as waiting for `deadline` (Unix ms) at the parent block: a
+    /// proposer found it too early (its order's deadline moved, or it arrived before
+    /// its predecessor did and was not run at admission).
+    public mutating func deferUntil(_ id: Bytes32, deadline: UInt64) {
+        guard var entry = entries[id], deadline > 0 else { return }
+        if entry.notBefore == 0 { deferredCount += 1 }
+        entry.notBefore = deadline
+        entries[id] = entry
+    }
+
+    /// Whether a block is worth making at `time` (Unix ms; the block's time): some
+    /// ready transaction can go in now, or waits for a deadline that a block at `time`
+    /// passes (that block, even empty, lets the next one take it).
+    public func hasWork(at time: UInt64) -> Bool {
+        guard readyCount > 0 else { return false }
+        guard deferredCount > 0 else { return true }
+        return queues.values.contains { queue in
+            guard queue.ready > 0, let id = queue.ids[queue.next], let entry = entries[id] else { return false }
+            return entry.notBefore <= time
+        }
+    }
+
+    /// Candidates for a block whose parent's time is `parentTime`: each sender's ready
+    /// run in sequence order (up to a transaction whose deadline that time has not
+    /// reached), senders interleaved by who has waited longest, up to `maxCount` and
+    /// `maxBytes`.
+    public func candidates(maxCount: Int, maxBytes: Int, parentTime: UInt64 = .max) -> [IdentifiedTransaction] {
         // Ids only, and no more per sender than a block can take: the pool may be far
         // larger than a block.
         var runs: [(arrival: UInt64, ids: [Bytes32])] = queues.values.compactMap { queue in
             guard queue.ready > 0 else { return nil }
-            let ids = (queue.next..<queue.firstMissing).prefix(maxCount).compactMap { queue.ids[$0] }
+            var ids = (queue.next..<queue.firstMissing).prefix(maxCount).compactMap { queue.ids[$0] }
+            if deferredCount > 0, let waiting = ids.firstIndex(where: { (entries[$0]?.notBefore ?? 0) > parentTime }) {
+                ids.removeSubrange(waiting...)
+            }
+            guard !ids.isEmpty else { return nil }
             return (ids.first.flatMap { entries[$0]?.arrival } ?? 0, ids)
         }
         // Ties by the first id: a block's contents must not follow the dictionary's order.

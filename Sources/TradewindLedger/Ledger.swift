@@ -178,9 +178,10 @@ public struct Ledger: Sendable {
 
     /// Mempool admission: whether `transaction` (with its id and encoded size) passes
     /// every check before its body on top of `view` in the next block — form, signature
-    /// (unless already verified), expiry, account and sequence. Nil if it does: it
-    /// would then be applied, its body deciding between tes and tec, so the body is
-    /// not run here. `chain` is the chain state `view` holds, if the caller has it.
+    /// (unless already verified), expiry, account and sequence — and, for a deadline
+    /// transition, whether its deadline has passed (else `terTOO_EARLY` with the time
+    /// it applies from). Nil if it passes: it would then be applied, its body deciding
+    /// between tes and tec. `chain` is the chain state `view` holds, if the caller has it.
     public func check(_ transaction: Transaction, size: Int, view: some StateView, at context: BlockContext,
                       chain knownChain: ChainState? = nil, verifySignature: Bool = true) throws(LedgerError) -> TransactionResult? {
         let state = StateOverlay(base: view)
@@ -191,11 +192,17 @@ public struct Ledger: Sendable {
             guard let stored = try state.record(.chain, as: ChainState.self) else { throw .missingChainState }
             chain = stored
         }
-        let step = Step(ledger: self, context: context, chain: chain)
+        var step = Step(ledger: self, context: context, chain: chain)
         switch try step.precheck(transaction, size: size, verifySignature: verifySignature, state: state) {
         case let .fails(result): return result
-        case .passes: return nil
+        case .passes: break
         }
+        // A deadline transition runs its body on a scratch copy: before its deadline it
+        // waits in the mempool (terTOO_EARLY) rather than committing as a failure.
+        guard transaction.body.waitsForDeadline else { return nil }
+        var scratch = state
+        let result = try step.run(transaction, id: .zero, size: size, verifySignature: false, state: &scratch)
+        return result.code == .terTOO_EARLY ? result : nil
     }
 }
 

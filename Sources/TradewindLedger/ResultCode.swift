@@ -5,7 +5,8 @@
 /// - `tem` (100–199): malformed — can never be valid; counts against a relaying peer.
 /// - `tef` (200–299): cannot apply now (sequence used, expired, unknown sender);
 ///   not included in a block.
-/// - `ter` (300–399): retry later (sequence ahead); kept in the mempool.
+/// - `ter` (300–399): retry later (sequence ahead, deadline not yet passed); kept
+///   in the mempool, not included in a block.
 /// - `tec` (400–499): applied but failed — the sequence is consumed, nothing else changes.
 public enum ResultCode: UInt16, Sendable, CaseIterable {
     case tesSUCCESS = 0
@@ -29,12 +30,15 @@ public enum ResultCode: UInt16, Sendable, CaseIterable {
     case tefNO_ACCOUNT = 203
 
     case terPRE_SEQ = 301
+    /// A deadline transition (a refund after ship-by, a release after the dispute
+    /// window, …) before its deadline. (Until genesis version 3 this committed as
+    /// `tecTOO_EARLY` = 405 and consumed the sequence; 405 is retired.)
+    case terTOO_EARLY = 302
 
     case tecINSUFFICIENT_FUNDS = 401
     case tecFROZEN = 402
     case tecNO_PERMISSION = 403
     case tecWRONG_STATE = 404
-    case tecTOO_EARLY = 405
     case tecTOO_LATE = 406
     case tecNO_ENTRY = 407
     case tecNOT_VERIFIED = 408
@@ -88,11 +92,11 @@ public enum ResultCode: UInt16, Sendable, CaseIterable {
         case .tefEXPIRED: return "past its last valid height"
         case .tefNO_ACCOUNT: return "sender account does not exist"
         case .terPRE_SEQ: return "sequence number ahead of the account's"
+        case .terTOO_EARLY: return "deadline has not passed yet"
         case .tecINSUFFICIENT_FUNDS: return "insufficient funds"
         case .tecFROZEN: return "account is frozen"
         case .tecNO_PERMISSION: return "sender is not allowed to do this"
         case .tecWRONG_STATE: return "order is not in a state that allows this"
-        case .tecTOO_EARLY: return "deadline has not passed yet"
         case .tecTOO_LATE: return "deadline has passed"
         case .tecNO_ENTRY: return "no such entry"
         case .tecNOT_VERIFIED: return "seller is not a verified merchant"
@@ -114,10 +118,14 @@ public enum ResultCode: UInt16, Sendable, CaseIterable {
 public struct TransactionResult: Equatable, Sendable, CustomStringConvertible {
     public let code: ResultCode
     public let message: String
+    /// For `terTOO_EARLY`: the parent-block time (Unix ms) from which the transaction
+    /// can apply — the deadline it waits for.
+    public let appliesFrom: UInt64?
 
-    public init(_ code: ResultCode, _ detail: String = "") {
+    public init(_ code: ResultCode, _ detail: String = "", appliesFrom: UInt64? = nil) {
         self.code = code
         self.message = detail.isEmpty ? code.summary : "\(code.summary): \(detail)"
+        self.appliesFrom = appliesFrom
     }
 
     public static let success = TransactionResult(.tesSUCCESS)

@@ -83,6 +83,10 @@ extension Step {
         func wrongState() -> TransactionResult {
             TransactionResult(.tecWRONG_STATE, "order is \(order.state)")
         }
+        /// Not applied (the sequence is kept): the transaction waits for a block whose parent is past `deadline`.
+        func tooEarly(_ what: String, _ deadline: UInt64) -> TransactionResult {
+            TransactionResult(.terTOO_EARLY, "\(what) \(deadline), t = \(now)", appliesFrom: deadline)
+        }
         let window = parameters.disputeWindowMs
         let arbitration = parameters.arbitrationWindowMs
 
@@ -110,14 +114,14 @@ extension Step {
             } else {
                 switch order.state {
                 case .created, .accepted:
-                    guard now >= terms.shipBy else { return TransactionResult(.tecTOO_EARLY, "ship-by \(terms.shipBy), t = \(now)") }
+                    guard now >= terms.shipBy else { return tooEarly("ship-by", terms.shipBy) }
                 case .shipped where terms.carrier != nil:
                     guard now >= terms.deliverBy else {
-                        return TransactionResult(.tecTOO_EARLY, "deliver-by \(terms.deliverBy), t = \(now)")
+                        return tooEarly("deliver-by", terms.deliverBy)
                     }
                 case .disputed:
                     let deadline = (order.disputedAt ?? 0) &+ arbitration
-                    guard now >= deadline else { return TransactionResult(.tecTOO_EARLY, "arbitration until \(deadline), t = \(now)") }
+                    guard now >= deadline else { return tooEarly("arbitration until", deadline) }
                     // The arbiter let the window pass: the buyer wins, the arbiter's record shows it.
                     try touchCredit(order.buyer, &state) { $0.disputesWon += 1 }
                     try touchCredit(terms.seller, &state) { $0.disputesLost += 1 }
@@ -158,10 +162,10 @@ extension Step {
             switch order.state {
             case .delivered:
                 let deadline = (order.deliveredAt ?? 0) &+ window
-                guard now >= deadline else { return TransactionResult(.tecTOO_EARLY, "dispute window until \(deadline), t = \(now)") }
+                guard now >= deadline else { return tooEarly("dispute window until", deadline) }
             case .shipped where terms.carrier == nil:
                 let deadline = terms.deliverBy &+ window
-                guard now >= deadline else { return TransactionResult(.tecTOO_EARLY, "dispute window until \(deadline), t = \(now)") }
+                guard now >= deadline else { return tooEarly("dispute window until", deadline) }
             default:
                 return wrongState()
             }
@@ -265,5 +269,15 @@ public enum FX {
         let points = UInt64(min(basisPoints, 10_000))
         let product = amount.multipliedFullWidth(by: points)
         return UInt64(10_000).dividingFullWidth(product).quotient
+    }
+}
+
+extension TransactionBody {
+    /// The transitions whose bodies wait for a deadline (and may answer terTOO_EARLY).
+    var waitsForDeadline: Bool {
+        switch self {
+        case .orderRefund, .orderRelease: return true
+        default: return false
+        }
     }
 }

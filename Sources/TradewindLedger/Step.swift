@@ -60,7 +60,7 @@ struct Step {
     }
 
     /// The prechecks, then the body. A body that fails (tec) is rolled back but the
-    /// sequence is still consumed.
+    /// sequence is still consumed; one that is too early (ter) leaves no trace.
     mutating func run<Base: StateView>(
         _ transaction: Transaction, id: Bytes32, size: Int, verifySignature: Bool, state: inout StateOverlay<Base>
     ) throws(LedgerError) -> TransactionResult {
@@ -84,6 +84,8 @@ struct Step {
             state.rollback()
             chain = savedChain
             scheduledSet = nil
+            // A body that says "not yet" (ter) changes nothing, not even the sequence: it is not applied.
+            if !result.code.isApplied { return result }
         }
         // The body may have changed the sender's own account record (settings); re-read it.
         var latest = try state.record(.account(transaction.sender), as: AccountState.self) ?? account

@@ -110,7 +110,8 @@ public struct ReceiptView: Codable, Sendable {
 public struct TransactionView: Codable, Sendable {
     public var id: String
     /// committed; pending (in this peer's mempool, ready for a block); waiting (in the
-    /// mempool, parked behind the missing sequence `waitingForSequence`); or unknown.
+    /// mempool, parked behind the missing sequence `waitingForSequence`, or until a
+    /// block's parent time reaches `waitingForDeadline`); or unknown.
     public var status: String
     public var sender: String?
     public var sequence: UInt64?
@@ -120,6 +121,8 @@ public struct TransactionView: Codable, Sendable {
     public var waitingForSequence: UInt64?
     /// With status waiting: seconds until it is dropped if still waiting.
     public var expiresInSeconds: UInt64?
+    /// With status waiting: the deadline (Unix ms) of a refund or release sent before it.
+    public var waitingForDeadline: UInt64?
 
     public init(id: String, status: String, sender: String?, sequence: UInt64?, kind: String?, receipt: ReceiptView?,
                 waitingForSequence: UInt64? = nil, expiresInSeconds: UInt64? = nil) {
@@ -325,6 +328,17 @@ public struct SubmissionView: Codable, Sendable {
     public var code: UInt16?
     public var result: String?
     public var message: String
+    /// For terTOO_EARLY: the deadline (Unix ms) the parent block's time must reach.
+    public var appliesFrom: UInt64?
+
+    public init(id: String, accepted: Bool, code: UInt16?, result: String?, message: String, appliesFrom: UInt64? = nil) {
+        self.id = id
+        self.accepted = accepted
+        self.code = code
+        self.result = result
+        self.message = message
+        self.appliesFrom = appliesFrom
+    }
 }
 
 public struct ErrorView: Codable, Sendable {

@@ -104,12 +104,18 @@ public struct LocalAPI: Sendable {
         }
         var view = TransactionView(id: id.hex, status: "pending", sender: transaction.sender.description,
                                    sequence: transaction.sequence, kind: transaction.body.kind, receipt: nil)
-        if case let .waiting(missing, expiresAt) = standing {
+        switch standing {
+        case .ready:
+            break
+        case let .waiting(missing, expiresAt):
             view.status = "waiting"
             view.waitingForSequence = missing
             // Rounded up, so a parked transaction never shows 0 s while still waiting.
             let left = max(0, (expiresAt - SystemClock.monotonic).nanoseconds)
             view.expiresInSeconds = UInt64(left / 1_000_000_000 + (left % 1_000_000_000 > 0 ? 1 : 0))
+        case let .deferred(deadline):
+            view.status = "waiting"
+            view.waitingForDeadline = deadline
         }
         return json(view)
     }
@@ -133,19 +139,30 @@ public struct LocalAPI: Sendable {
         } catch {
             return failure(.badRequest, "the transaction does not decode: \(error)")
         }
+        let submission = await node.submit(transaction)
+        if case let .unavailable(reason) = submission { return failure(.serviceUnavailable, reason) }
+        let view = Self.view(of: submission, transaction)
+        return json(view, status: view.accepted ? .ok : .unprocessableContent)
+    }
+
+    /// What the submitter is told about `transaction`.
+    static func view(of submission: ConsensusEngine.Submission, _ transaction: Transaction) -> SubmissionView {
         let id = transaction.id.hex
-        switch await node.submit(transaction) {
-        case let .accepted(accepted):
-            return json(SubmissionView(id: accepted.hex, accepted: true, code: 0, result: "accepted", message: "in the mempool"))
+        switch submission {
+        case .accepted:
+            return SubmissionView(id: id, accepted: true, code: 0, result: "accepted", message: "in the mempool")
+        case let .deferred(_, result):
+            return SubmissionView(id: id, accepted: true, code: result.code.rawValue, result: result.code.name,
+                                  message: "\(result.message); it waits in the mempool until a block's parent time reaches it",
+                                  appliesFrom: result.appliesFrom)
         case let .rejected(result):
-            return json(SubmissionView(id: id, accepted: false, code: result.code.rawValue, result: result.code.name,
-                                       message: result.message), status: .unprocessableContent)
+            return SubmissionView(id: id, accepted: false, code: result.code.rawValue, result: result.code.name,
+                                  message: result.message, appliesFrom: result.appliesFrom)
         case let .mempool(admission):
-            let accepted = admission == .duplicate
-            return json(SubmissionView(id: id, accepted: accepted, code: nil, result: "\(admission)",
-                                       message: Self.describe(admission)), status: accepted ? .ok : .unprocessableContent)
+            return SubmissionView(id: id, accepted: admission == .duplicate, code: nil, result: "\(admission)",
+                                  message: Self.describe(admission))
         case let .unavailable(reason):
-            return failure(.serviceUnavailable, reason)
+            return SubmissionView(id: id, accepted: false, code: nil, result: "unavailable", message: reason)
         }
     }
 
@@ -169,20 +186,7 @@ public struct LocalAPI: Sendable {
             transactions.append(transaction)
         }
         let results = await node.submit(batch: transactions)
-        let views = zip(transactions, results).map { transaction, submission -> SubmissionView in
-            switch submission {
-            case let .accepted(id):
-                return SubmissionView(id: id.hex, accepted: true, code: 0, result: "accepted", message: "in the mempool")
-            case let .rejected(result):
-                return SubmissionView(id: transaction.id.hex, accepted: false, code: result.code.rawValue, result: result.code.name,
-                                      message: result.message)
-            case let .mempool(admission):
-                return SubmissionView(id: transaction.id.hex, accepted: admission == .duplicate, code: nil,
-                                      result: "\(admission)", message: Self.describe(admission))
-            case let .unavailable(reason):
-                return SubmissionView(id: transaction.id.hex, accepted: false, code: nil, result: "unavailable", message: reason)
-            }
-        }
+        let views = zip(transactions, results).map { transaction, submission in Self.view(of: submission, transaction) }
         return json(views)
     }
 

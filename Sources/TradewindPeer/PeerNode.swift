@@ -200,7 +200,7 @@ public final class PeerNode: Sendable {
             }
             guard let (submissions, outputs) = submitted else { return unavailable }
             let at = SystemClock.monotonic
-            for submission in submissions { if case let .accepted(id) = submission { state.submittedAt[id] = at } }
+            for submission in submissions { if let id = submission.acceptedID { state.submittedAt[id] = at } }
             self.carryOut(outputs)
             return submissions
         }.get()) ?? unavailable

@@ -228,7 +228,7 @@ public struct PeerCore<Random: RandomNumberGenerator> {
                                                        state: view)
                 submissions.append(submission)
                 actions += more
-                if case .accepted = submission {
+                if submission.acceptedID != nil {
                     let transaction = checked.identified.transaction
                     submittedHere[checked.identified.id] = (transaction.sender, transaction.sequence,
                                                             transaction.wireEncoded)

@@ -22,7 +22,7 @@ struct Roster: Sendable {
         try! Ed25519.PrivateKey(seed: Blake2b.hash256(Array(label.utf8)))
     }
 
-    init(authorities: Int, others: Int = 0, accounts: Int = 8) {
+    init(authorities: Int, others: Int = 0, accounts: Int = 8, parameters: Genesis.Parameters = .init()) {
         authorityKeys = (0..<authorities).map { Self.key("authority-\($0)") }
         otherKeys = (0..<others).map { Self.key("peer-\($0)") }
         accountKeys = (0..<accounts).map { Self.key("account-\($0)") }
@@ -31,7 +31,8 @@ struct Roster: Sendable {
             chainName: "simulation", genesisTime: Self.genesisTime,
             authorities: authorityKeys.map(\.publicKey.address),
             assets: [.init(code: Self.usd, decimals: 2, issuer: issuer)],
-            balances: (accountKeys + otherKeys).map { .init(account: $0.publicKey.address, asset: Self.usd, amount: 1_000_000_000) })
+            balances: (accountKeys + otherKeys).map { .init(account: $0.publicKey.address, asset: Self.usd, amount: 1_000_000_000) },
+            parameters: parameters)
         ledger = try! Ledger(genesis: genesis)
     }
 

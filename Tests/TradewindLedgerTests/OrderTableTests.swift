@@ -179,7 +179,7 @@ import TradewindWire
     func refundByAnyoneFromShipBy(afterAccept: Bool) throws {
         var early = afterAccept ? try accepted() : try created()
         try early.harness.advance(toParentTime: early.shipBy - 1)
-        #expect(try early.harness.run("alice", .orderRefund(order: early.id)).code == .tecTOO_EARLY)
+        #expect(try early.harness.run("alice", .orderRefund(order: early.id)).code == .terTOO_EARLY)
         var setup = afterAccept ? try accepted() : try created()
         try setup.harness.advance(toParentTime: setup.shipBy)
         #expect(try setup.harness.run("alice", .orderRefund(order: setup.id)) == .success)
@@ -247,7 +247,7 @@ import TradewindWire
         var early = try delivered()
         let deliveredAt = early.harness.order(early.id)!.deliveredAt!
         try early.harness.advance(toParentTime: deliveredAt + window - 1)
-        #expect(try early.harness.run("alice", .orderRelease(order: early.id)).code == .tecTOO_EARLY)
+        #expect(try early.harness.run("alice", .orderRelease(order: early.id)).code == .terTOO_EARLY)
         var setup = try delivered()
         try setup.harness.advance(toParentTime: deliveredAt + window)
         #expect(try setup.harness.run("alice", .orderRelease(order: setup.id)) == .success)
@@ -259,7 +259,7 @@ import TradewindWire
         let window = 2 * H.day
         var early = try shipped(carrier: false)
         try early.harness.advance(toParentTime: early.deliverBy + window - 1)
-        #expect(try early.harness.run("alice", .orderRelease(order: early.id)).code == .tecTOO_EARLY)
+        #expect(try early.harness.run("alice", .orderRelease(order: early.id)).code == .terTOO_EARLY)
         var setup = try shipped(carrier: false)
         try setup.harness.advance(toParentTime: setup.deliverBy + window)
         #expect(try setup.harness.run("alice", .orderRelease(order: setup.id)) == .success)
@@ -273,7 +273,7 @@ import TradewindWire
     @Test func refundOfAShipmentWithCarrierFromDeliverBy() throws {
         var early = try shipped()
         try early.harness.advance(toParentTime: early.deliverBy - 1)
-        #expect(try early.harness.run("alice", .orderRefund(order: early.id)).code == .tecTOO_EARLY)
+        #expect(try early.harness.run("alice", .orderRefund(order: early.id)).code == .terTOO_EARLY)
         var setup = try shipped()
         try setup.harness.advance(toParentTime: setup.deliverBy)
         #expect(try setup.harness.run("alice", .orderRefund(order: setup.id)) == .success)
@@ -339,6 +339,41 @@ import TradewindWire
         expectSupplyHolds(setup.harness)
     }
 
+    /// Before its deadline a refund is not applied at all: its sequence stays the
+    /// buyer's next, nothing changes, admission says when it applies, and a block that
+    /// holds it anyway is invalid. The same transaction commits once t reaches ship-by.
+    @Test func aRefundBeforeShipByWaitsInsteadOfFailing() throws {
+        var setup = try accepted()
+        let buyer = setup.harness.address("buyer")
+        try setup.harness.advance(toParentTime: setup.shipBy - 1)
+        let refund = setup.harness.tx("buyer", .orderRefund(order: setup.id))
+        let sequenceBefore = setup.harness.record(.account(buyer), as: AccountState.self)?.nextSequence
+        let rootBefore = setup.harness.root
+
+        let context = Ledger.BlockContext(height: setup.harness.height + 1, time: setup.shipBy,
+                                          parentTime: setup.harness.time)
+        let checked = try setup.harness.ledger.check(refund, size: refund.wireEncoded.count, view: setup.harness.state,
+                                                     at: context)
+        #expect(checked?.code == .terTOO_EARLY && checked?.appliesFrom == setup.shipBy, "\(String(describing: checked))")
+        #expect(throws: LedgerError.self) {
+            try setup.harness.ledger.apply([refund], context: context, previousRoot: rootBefore, view: setup.harness.state)
+        }
+
+        let results = try setup.harness.block([refund], at: setup.shipBy)
+        #expect(results.map(\.code) == [.terTOO_EARLY])
+        #expect(results.first?.message.contains("ship-by \(setup.shipBy)") == true)
+        #expect(setup.harness.record(.account(buyer), as: AccountState.self)?.nextSequence == sequenceBefore)
+        #expect(setup.harness.order(setup.id)?.state == .accepted)
+
+        // The parent is now at ship-by: the very same transaction applies.
+        #expect(try setup.harness.ledger.check(refund, size: refund.wireEncoded.count, view: setup.harness.state,
+                                               at: .init(height: setup.harness.height + 1, time: setup.harness.time + 1000,
+                                                         parentTime: setup.harness.time)) == nil)
+        #expect(try setup.harness.block([refund]) == [.success])
+        #expect(setup.harness.order(setup.id)?.state == .refunded)
+        expectSupplyHolds(setup.harness)
+    }
+
     @Test func arbitrationWindowBoundaries() throws {
         let arbitration = 3 * H.day
         var setup = try disputed()
@@ -348,7 +383,7 @@ import TradewindWire
         let refund = setup.harness.tx("alice", .orderRefund(order: setup.id))
         let resolve = setup.harness.tx("arbiter", .orderResolve(order: setup.id, sellerBasisPoints: 6000))
         let results = try setup.harness.block([refund, resolve])
-        #expect(results.map(\.code) == [.tecTOO_EARLY, .tesSUCCESS])
+        #expect(results.map(\.code) == [.terTOO_EARLY, .tesSUCCESS])
 
         var late = try disputed()
         try late.harness.advance(toParentTime: disputedAt + arbitration)

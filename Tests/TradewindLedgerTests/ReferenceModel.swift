@@ -109,7 +109,8 @@ final class ReferenceModel {
         }
         if code != .tesSUCCESS {
             restore(saved)
-            nextSequence[transaction.sender] = next + 1
+            // Too early (ter) is not applied: the sequence stays the sender's next.
+            nextSequence[transaction.sender] = code == .terTOO_EARLY ? next : next + 1
         }
         return code
     }
@@ -410,13 +411,13 @@ final class ReferenceModel {
             if seller && [.created, .accepted, .shipped, .delivered].contains(order.state) {
                 settle(&order, points: 0, to: .refunded)
             } else if order.state == .created || order.state == .accepted {
-                guard t >= terms.shipBy else { return .tecTOO_EARLY }
+                guard t >= terms.shipBy else { return .terTOO_EARLY }
                 settle(&order, points: 0, to: .refunded)
             } else if order.state == .shipped && terms.carrier != nil {
-                guard t >= terms.deliverBy else { return .tecTOO_EARLY }
+                guard t >= terms.deliverBy else { return .terTOO_EARLY }
                 settle(&order, points: 0, to: .refunded)
             } else if order.state == .disputed {
-                guard t >= order.disputedAt! + arbitrationWindow else { return .tecTOO_EARLY }
+                guard t >= order.disputedAt! + arbitrationWindow else { return .terTOO_EARLY }
                 credit(order.buyer) { $0.disputesWon += 1 }
                 credit(terms.seller) { $0.disputesLost += 1 }
                 if let arbiter = terms.arbiter { credit(arbiter) { $0.arbitrationTimeouts += 1 } }
@@ -446,9 +447,9 @@ final class ReferenceModel {
             settle(&order, points: 10_000, to: .completed)
         case .orderRelease:
             if order.state == .delivered {
-                guard t >= order.deliveredAt! + disputeWindow else { return .tecTOO_EARLY }
+                guard t >= order.deliveredAt! + disputeWindow else { return .terTOO_EARLY }
             } else if order.state == .shipped && terms.carrier == nil {
-                guard t >= terms.deliverBy + disputeWindow else { return .tecTOO_EARLY }
+                guard t >= terms.deliverBy + disputeWindow else { return .terTOO_EARLY }
             } else {
                 return .tecWRONG_STATE
             }

@@ -23,17 +23,23 @@ import TradewindWire
         return (out, home)
     }
 
-    /// Rewrites a genesis file as release 0.1.0 wrote it: the same fields, no version.
-    static func downgrade(_ path: String) throws {
+    /// Rewrites a genesis file as an earlier release wrote it: the same fields under
+    /// `version` (release 0.1.0 wrote no version at all: nil).
+    static func downgrade(_ path: String, to version: UInt8?) throws {
         let object = try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: path)))
         var fields = try #require(object as? [String: Any])
         #expect(fields["version"] as? Int == Int(Genesis.version))
-        fields["version"] = nil
+        fields["version"] = version.map { Int($0) }
         try JSONSerialization.data(withJSONObject: fields, options: [.sortedKeys]).write(to: URL(fileURLWithPath: path))
     }
 
-    static let refusal = "was created by Tradewind 0.1.0 (genesis version 1); this is Tradewind \(Release.version) "
-        + "(genesis version \(Genesis.version)), whose consensus rules differ: regenerate the network"
+    /// The previous commit's release, whose genesis version is one below this one's.
+    static let previous: (version: UInt8, release: String) = (2, "0.2.0")
+
+    static func refusal(_ release: String, _ version: UInt8) -> String {
+        "was created by Tradewind \(release) (genesis version \(version)); this is Tradewind \(Release.version) "
+            + "(genesis version \(Genesis.version)), whose consensus rules differ: regenerate the network"
+    }
 
     @Test func aHomeOfThePreviousReleaseIsRefusedByThePeerAndByInspection() throws {
         let (out, home) = try Self.network()
@@ -43,16 +49,17 @@ import TradewindWire
         #expect(current.status == 0, "\(current.error)")
         #expect(current.output.contains("stopped (read from its store)") && current.output.contains("height 0,"), "\(current.output)")
 
-        try Self.downgrade(home.genesisFile)
+        try Self.downgrade(home.genesisFile, to: Self.previous.version)
+        let refusal = Self.refusal(Self.previous.release, Self.previous.version)
         let peer = try ChildProcess.run("tradewind", ["peer", "--home", home.path])
         #expect(peer.status == 1, "status \(peer.status): \(peer.error)")
-        #expect(peer.error.contains(home.genesisFile + " " + Self.refusal), "\(peer.error)")
+        #expect(peer.error.contains(home.genesisFile + " " + refusal), "\(peer.error)")
         #expect(!FileManager.default.fileExists(atPath: home.apiAddressFile))
 
         for command in [["status"], ["blocks"]] {
             let inspection = try ChildProcess.run("tradewind", command + ["--home", home.path])
             #expect(inspection.status == 1, "\(command): status \(inspection.status): \(inspection.error)")
-            #expect(inspection.error.contains(home.genesisFile + " " + Self.refusal), "\(command): \(inspection.error)")
+            #expect(inspection.error.contains(home.genesisFile + " " + refusal), "\(command): \(inspection.error)")
         }
         #expect(throws: PeerError.self) { try home.checkVersion() }
     }
@@ -60,11 +67,12 @@ import TradewindWire
     @Test func initRefusesAGenesisOfThePreviousRelease() throws {
         let (out, _) = try Self.network()
         defer { try? FileManager.default.removeItem(atPath: out) }
-        try Self.downgrade(out + "/genesis.json")
+        // Release 0.1.0 wrote no version field.
+        try Self.downgrade(out + "/genesis.json", to: nil)
         let result = try ChildProcess.run("tradewind", ["init", "--home", out + "/newcomer", "--genesis", out + "/genesis.json",
                                                         "--network-key", out + "/network.key"])
         #expect(result.status == 1, "status \(result.status): \(result.error)")
-        #expect(result.error.contains(out + "/genesis.json " + Self.refusal), "\(result.error)")
+        #expect(result.error.contains(out + "/genesis.json " + Self.refusal("0.1.0", 1)), "\(result.error)")
         #expect(!FileManager.default.fileExists(atPath: out + "/newcomer/genesis.json"))
     }
 
@@ -80,9 +88,11 @@ import TradewindWire
         // genesis under the previous version byte names another network.
         let current = try Ledger(genesis: genesis).networkID
         #expect(current == Blake2b.hash256(encoded))
-        encoded[0] = 1
+        encoded[0] = Self.previous.version
         #expect(Blake2b.hash256(encoded) != current)
-        #expect(throws: WireError.unsupportedVersion(type: "Genesis", version: 1)) { try Genesis(wireEncoded: encoded) }
+        #expect(throws: WireError.unsupportedVersion(type: "Genesis", version: Self.previous.version)) {
+            try Genesis(wireEncoded: encoded)
+        }
     }
 }
 

@@ -5,12 +5,15 @@ public struct Genesis: Hashable, Sendable, Codable {
     /// The consensus rules' version. A change of the rules bumps it: the network id,
     /// which hashes this byte, changes with it, and a home whose genesis names
     /// another version is refused (`refusal(ofVersion:)`), never forked.
-    public static let version: UInt8 = 2
+    public static let version: UInt8 = 3
     /// The release that introduced each version, for "created by Tradewind X".
     /// 1: the first rules. 2: a quote names its reason for a refusal, a quote
     /// between an asset and itself is malformed, freeze and unfreeze fail when
     /// they change nothing, and a frozen account cannot lift its own freeze.
-    public static let releases: [UInt8: String] = [1: "0.1.0", 2: "0.2.0"]
+    /// 3: a deadline transition before its deadline is not applied (terTOO_EARLY,
+    /// the sequence kept; a block holding one is invalid) instead of failing as
+    /// tecTOO_EARLY.
+    public static let releases: [UInt8: String] = [1: "0.1.0", 2: "0.2.0", 3: "0.3.0"]
     public static let maxAuthorities = 128
     public static let maxAssets = 64
     public static let maxBalances = 100_000
