@@ -53,11 +53,11 @@ import TradewindWire
         #expect(heights.allSatisfy { (3...4).contains($0) }, "\(heights)")
     }
 
-    /// An order created and accepted, shipping by 5 s from now; the simulation, the
-    /// order id and ship-by.
-    static func acceptedOrder() -> (Simulation<ChainNode>, Bytes32, UInt64) {
+    /// An order created and accepted, shipping by `shippingIn` ms from now; the
+    /// simulation, the order id and ship-by.
+    static func acceptedOrder(shippingIn: UInt64 = 5_000) -> (Simulation<ChainNode>, Bytes32, UInt64) {
         var simulation = Self.simulation()
-        let shipBy = Self.wallMilliseconds(simulation) + 5_000
+        let shipBy = Self.wallMilliseconds(simulation) + shippingIn
         let terms = OrderTerms(seller: Self.roster.accountKeys[1].publicKey.address, asset: Roster.usd, price: 1_000,
                                goodsHash: .zero, shipBy: shipBy, deliverBy: shipBy + 60_000)
         let create = Self.signed(0, 0, .orderCreate(terms))
@@ -108,6 +108,36 @@ import TradewindWire
         let height = Self.committedHeight(refund, at: 0, in: simulation) ?? 0
         let parent = simulation.node(0)?.store.blocks[height - 1]?.block.header.time ?? 0
         #expect(parent >= shipBy, "committed in block \(height) whose parent's t = \(parent) < ship-by \(shipBy)")
+    }
+
+    /// What a peer answers the buyer who sends a refund now (on a copy of its engine).
+    static func submission(of refund: Transaction, at node: Int, in simulation: Simulation<ChainNode>) throws
+        -> ConsensusEngine.Submission {
+        let peer = try #require(simulation.node(node))
+        var engine = peer.engine
+        return engine.submit(refund, now: ChainNode.time(simulation.now), state: peer.store.state).0
+    }
+
+    /// Sent early, a refund is kept with the time it applies from; sent more than the
+    /// parked lifetime (60 s) early it is refused with the same code, naming when to
+    /// send it: kept, it would hold back every later transaction of its sender.
+    @Test func aRefundIsKeptOnlyWhenItsDeadlineIsWithinAMinute() throws {
+        let (near, nearOrder, nearShipBy) = Self.acceptedOrder(shippingIn: 5_000)
+        let kept = try Self.submission(of: Self.signed(0, 1, .orderRefund(order: nearOrder)), at: 2, in: near)
+        guard case let .deferred(_, result) = kept else {
+            Issue.record("\(kept)")
+            return
+        }
+        #expect(result.code == .terTOO_EARLY && result.appliesFrom == nearShipBy, "\(result)")
+
+        let (far, farOrder, farShipBy) = Self.acceptedOrder(shippingIn: 65_000)
+        let refused = try Self.submission(of: Self.signed(0, 1, .orderRefund(order: farOrder)), at: 2, in: far)
+        guard case let .rejected(reason) = refused else {
+            Issue.record("\(refused)")
+            return
+        }
+        #expect(reason.code == .terTOO_EARLY && reason.appliesFrom == farShipBy, "\(reason)")
+        #expect(reason.message.contains("ship-by \(farShipBy)") && reason.message.contains("send it within 60"), "\(reason.message)")
     }
 
     /// The round-0 proposer of the next height is down: validators give up on it one

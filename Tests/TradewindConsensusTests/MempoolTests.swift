@@ -36,6 +36,36 @@ import TradewindWire
         #expect(pool.candidates(maxCount: 10, maxBytes: size * 3).count == 3)
     }
 
+    /// A deferred transaction (a refund sent before its deadline) and its sender's
+    /// later ones are no candidates until the parent's time reaches the deadline; a
+    /// block is worth making once the block's own time does. Other senders go on.
+    @Test func aDeferredTransactionHoldsBackItsSenderUntilTheParentReachesItsDeadline() {
+        var pool = Mempool()
+        let (deferred, after, other) = (Self.transaction(0, 0), Self.transaction(0, 1), Self.transaction(1, 0))
+        #expect(pool.add(deferred, id: deferred.id, size: deferred.wireEncoded.count, nextSequence: 0, notBefore: 5_000,
+                         now: .zero) == .added)
+        #expect(Self.add(&pool, after) == .added)
+        #expect(pool.standing(deferred.id) == .deferred(until: 5_000))
+        #expect(pool.standing(after.id) == .ready && pool.readyCount == 2 && pool.hasDeferred)
+        #expect(pool.candidates(maxCount: 10, maxBytes: 1 << 20, parentTime: 4_999).isEmpty)
+        #expect(!pool.hasWork(at: 4_999))
+        #expect(pool.hasWork(at: 5_000))
+        #expect(pool.candidates(maxCount: 10, maxBytes: 1 << 20, parentTime: 5_000).map(\.id) == [deferred.id, after.id])
+
+        #expect(Self.add(&pool, other) == .added)
+        #expect(pool.hasWork(at: 0))
+        #expect(pool.candidates(maxCount: 10, maxBytes: 1 << 20, parentTime: 4_999).map(\.id) == [other.id])
+
+        // A proposer that finds a ready transaction too early defers it in place.
+        pool.deferUntil(other.id, deadline: 9_000)
+        #expect(pool.standing(other.id) == .deferred(until: 9_000))
+        #expect(!pool.hasWork(at: 4_999) && pool.hasWork(at: 5_000))
+        pool.remove(deferred.id)
+        pool.remove(other.id)
+        // Sequence 1 is left, parked behind the removed 0: nothing to make a block for.
+        #expect(!pool.hasDeferred && pool.parkedCount == 1 && !pool.hasWork(at: .max))
+    }
+
     @Test func refusesDuplicatesStaleSequencesTakenSequencesAndFullSenders() {
         var limits = Mempool.Limits()
         limits.maxPerSender = 3
