@@ -45,13 +45,11 @@ struct InitCommand: ParsableCommand {
         do { parsed = try JSONDecoder().decode(Genesis.self, from: genesisData); try parsed.validate() } catch {
             throw CLIError("\(genesis) is not a valid genesis: \(error)")
         }
-        let keyText = String(decoding: (try? FileIO.read(networkKey, limit: 1024)) ?? [], as: UTF8.self)
-            .trimmingCharacters(in: .whitespacesAndNewlines)
-        guard Hex.decode(keyText)?.count == 32 else { throw CLIError("--network-key \(networkKey) must hold 64 hex digits") }
+        let keyText = try NetworkKeyFile.read(networkKey, label: "--network-key \(networkKey)")
         let peers = try peer.map(Self.parsePeer)
         try FileManager.default.createDirectory(atPath: peerHome.keysDirectory, withIntermediateDirectories: true)
         try FileIO.writeSynced(Array(genesisData), to: peerHome.genesisFile, mode: 0o644)
-        try FileIO.writeSynced(Array((keyText + "\n").utf8), to: peerHome.networkKeyFile, mode: 0o600)
+        try NetworkKeyFile.write(keyText, to: peerHome.networkKeyFile)
         let address: Address
         if let key {
             do { address = try KeyFile.address(key) } catch { throw CLIError(error.description) }
@@ -88,6 +86,43 @@ struct InitCommand: ParsableCommand {
 
 extension Ledger {
     static func networkIDHex(_ genesis: Genesis) -> String { Blake2b.hash256(genesis.wireEncoded).hex }
+}
+
+/// genesis.json as `testnet` and `genesis` write it: pretty-printed with sorted keys and
+/// a final newline, so two files of the same genesis are the same bytes and a diff of
+/// two shows the change.
+enum GenesisFile {
+    static func encode(_ genesis: Genesis) throws -> [UInt8] {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
+        return Array(try encoder.encode(genesis)) + [0x0a]
+    }
+}
+
+/// The network key: 32 bytes from the CSPRNG as 64 hex digits and a newline, mode 0600
+/// — the Noise pre-shared key every peer of the network holds (docs/OPERATIONS.md).
+enum NetworkKeyFile {
+    /// A new key, as its 64 hex digits.
+    static func generate() -> String {
+        var key = [UInt8](repeating: 0, count: 32)
+        key.withUnsafeMutableBytes { SecureRandom.fill($0) }
+        defer { for index in key.indices { key[index] = 0 } }
+        return Hex.encode(key)
+    }
+
+    /// The key in `path` as its 64 hex digits (surrounding whitespace dropped); an
+    /// unreadable or malformed file is an error that starts with `label`.
+    static func read(_ path: String, label: String) throws(CLIError) -> String {
+        let text = String(decoding: (try? FileIO.read(path, limit: 1024)) ?? [], as: UTF8.self)
+            .trimmingCharacters(in: .whitespacesAndNewlines)
+        guard Hex.decode(text)?.count == 32 else { throw CLIError("\(label) must hold 64 hex digits") }
+        return text
+    }
+
+    /// Creates `path` (it must not exist) holding `key`, mode 0600.
+    static func write(_ key: String, to path: String) throws {
+        try FileIO.writeSynced(Array((key + "\n").utf8), to: path, mode: 0o600)
+    }
 }
 
 /// `tradewind testnet`: a whole local network in one folder.
@@ -204,23 +239,19 @@ struct TestnetCommand: ParsableCommand {
             assets: [.init(code: usd, decimals: 2, issuer: issuer), .init(code: eur, decimals: 2, issuer: issuer)],
             balances: balances, parameters: parameters)
         try genesis.validate()
-        let encoder = JSONEncoder()
-        encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
-        let genesisData = try encoder.encode(genesis)
-        var networkKey = [UInt8](repeating: 0, count: 32)
-        networkKey.withUnsafeMutableBytes { SecureRandom.fill($0) }
-        let keyText = Hex.encode(networkKey) + "\n"
+        let genesisData = try GenesisFile.encode(genesis)
+        let networkKey = NetworkKeyFile.generate()
 
         try FileManager.default.createDirectory(atPath: out + "/wallets", withIntermediateDirectories: true)
-        try FileIO.writeSynced(Array(genesisData), to: out + "/genesis.json", mode: 0o644)
-        try FileIO.writeSynced(Array(keyText.utf8), to: out + "/network.key", mode: 0o600)
+        try FileIO.writeSynced(genesisData, to: out + "/genesis.json", mode: 0o644)
+        try NetworkKeyFile.write(networkKey, to: out + "/network.key")
         let listenHost = hosts != nil || docker ? "0.0.0.0" : host
         let apiHost = docker ? "0.0.0.0" : "127.0.0.1"
         for (index, name) in names.enumerated() {
             let home = PeerHome(out + "/" + name)
             try FileManager.default.createDirectory(atPath: home.keysDirectory, withIntermediateDirectories: true)
-            try FileIO.writeSynced(Array(genesisData), to: home.genesisFile, mode: 0o644)
-            try FileIO.writeSynced(Array(keyText.utf8), to: home.networkKeyFile, mode: 0o600)
+            try FileIO.writeSynced(genesisData, to: home.genesisFile, mode: 0o644)
+            try NetworkKeyFile.write(networkKey, to: home.networkKeyFile)
             try KeyFile.writePlain(keys[index], to: home.nodeKeyFile)
             try KeyFile.writePlain(keys[index], to: out + "/wallets/\(name).key")
             let peers = names.indices.filter { $0 != index }.map {
@@ -237,7 +268,7 @@ struct TestnetCommand: ParsableCommand {
         if docker {
             try ComposeFile.write(names: names, basePort: basePort, to: out + "/docker-compose.yml")
         }
-        print("testnet in \(out): \(authorities) authorities, \(names.count - authorities) participants, network \(Blake2b.hash256(genesis.wireEncoded).hex)")
+        print("testnet in \(out): \(authorities) authorities, \(names.count - authorities) participants, network \(Ledger.networkIDHex(genesis))")
         for (index, name) in names.enumerated() {
             print("  \(name)  \(keys[index].publicKey.address)  udp \(peerHosts[index]):\(basePort + 2 * index)  api \(apiHost):\(basePort + 2 * index + 1)")
         }
@@ -272,6 +303,14 @@ enum DurationOption {
         let (total, overflow) = count.multipliedReportingOverflow(by: unit.milliseconds)
         guard !overflow, (1...maximum).contains(total) else { throw ValidationError(problem) }
         return total
+    }
+
+    /// `milliseconds` in the largest unit that divides it exactly (604800000 → "7d",
+    /// 250 → "250ms"): what `milliseconds(_:_:)` reads back.
+    static func text(_ milliseconds: UInt64) -> String {
+        guard milliseconds > 0 else { return "0ms" }
+        let unit = units.reversed().first { milliseconds % $0.milliseconds == 0 } ?? ("ms", 1)
+        return "\(milliseconds / unit.milliseconds)\(unit.suffix)"
     }
 }
 

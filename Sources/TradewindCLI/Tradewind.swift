@@ -15,7 +15,7 @@ public struct Tradewind: AsyncParsableCommand {
             """,
         version: Release.version,
         subcommands: [
-            PeerCommand.self, InitCommand.self, TestnetCommand.self,
+            PeerCommand.self, InitCommand.self, GenesisCommand.self, TestnetCommand.self,
             StatusCommand.self, MembersCommand.self, BlocksCommand.self, BlockCommand.self, TransactionCommand.self,
             AccountCommand.self, OrdersCommand.self,
             WalletCommand.self, SendCommand.self, OrderCommand.self, FXCommand.self, MerchantCommand.self,

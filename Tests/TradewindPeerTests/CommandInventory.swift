@@ -66,6 +66,8 @@ enum CommandInventory {
             "peer": [["--home", scratch + "/home"]],
             "init": [["--home", scratch + "/home", "--genesis", scratch + "/genesis.json", "--network-key", scratch + "/network.key"]],
             "testnet": [["--out", scratch + "/net"]],
+            "genesis": [["--out", scratch + "/founding/genesis.json", "--chain-name", "sample", "--authority", someone,
+                         "--asset", "USD:2:" + someone, "--balance", other + "=USD:12.50"]],
             "status": [[]], "members": [[]], "blocks": [[]], "block": [["7"], [String(repeating: "cd", count: 32)]],
             "tx": [[orderID]], "account": [[someone]], "orders": [[]],
             "wallet new": [["w", "--wallets", scratch + "/wallets", "--insecure-plain"]],
@@ -115,12 +117,14 @@ enum CommandInventory {
         "last-valid-height": .wholeNumber,
         "testnet --dispute-window": .time, "testnet --arbitration-window": .time, "testnet --block-interval": .time,
         "testnet --heartbeat": .time,
+        "genesis --genesis-time": .time, "genesis --block-interval": .time, "genesis --heartbeat": .time,
+        "genesis --dispute-window": .time, "genesis --arbitration-window": .time, "genesis --max-clock-drift": .time,
     ]
     static let textual: Set<String> = [
         "home", "wallets", "password-file", "from", "to", "asset", "memo", "seller", "carrier", "arbiter", "goods", "quote",
         "tracking", "kind", "reason", "name", "jurisdiction", "registration", "buyer", "pay", "receive", "out", "account",
         "log-level", "genesis", "network-key", "peer", "key", "host", "hosts", "chain-name", "id", "address", "file",
-        "merchant", "change", "setting", "subcommands",
+        "merchant", "change", "setting", "subcommands", "authority", "balance", "from-json",
     ]
 
     /// The kind of `argument` of `leaf`, nil for text; throws for an argument in neither table.
