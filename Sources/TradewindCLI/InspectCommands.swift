@@ -97,7 +97,7 @@ struct StatusCommand: ParsableCommand {
                 \(s.name) (\(s.address)) tradewind \(s.version)\(s.running ? "" : ": stopped (read from its store)")
                 chain \(s.chain), network \(shortHex(s.network))
                 height \(s.height), block \(s.blockID), state root \(s.stateRoot)
-                last block at \(TimeText.describe(s.blockTime, now: now))
+                last block at \(TimeText.describe(s.blockTime, now: now)); store \(ByteText.describe(s.storeBytes))
                 """
             guard s.running else { return identity + "\n" + "not running\(role)" }
             return identity + "\n" + """

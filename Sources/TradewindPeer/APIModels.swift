@@ -25,6 +25,9 @@ public struct StatusView: Codable, Sendable {
     public var blocksPrefetched: UInt64
     /// The network's assets and their decimals.
     public var assets: [String: UInt8]
+    /// Bytes of the store in use (LMDB's pages up to the highest written): what the
+    /// chain and state occupy on disk.
+    public var storeBytes: UInt64
     /// False when the CLI read a stopped peer's store: then round is 0, step "stopped",
     /// and mempool, members, uptime and the since-start counters are 0 (nothing runs).
     public var running = true

@@ -97,7 +97,8 @@ public struct ChainReader {
             blockTime: chain.lastBlockTime, round: 0, step: "stopped", authority: authorities.contains(address),
             authorities: authorities.count, mempool: 0, members: 0, highestSeen: head.height, uptimeSeconds: 0,
             committedTransactions: 0, blocksPrefetched: 0,
-            assets: Dictionary(uniqueKeysWithValues: genesis.assets.map { ($0.code.rawValue, $0.decimals) }), running: false)
+            assets: Dictionary(uniqueKeysWithValues: genesis.assets.map { ($0.code.rawValue, $0.decimals) }),
+            storeBytes: store.environment.usedBytes, running: false)
     }
 
     public enum Lookup<T> {

@@ -252,6 +252,8 @@ public struct LocalAPI: Sendable {
         gauge("height", help: "committed height").set(Double(status.height))
         gauge("round", help: "consensus round at the current height").set(Double(status.round))
         gauge("mempool_transactions", help: "transactions waiting").set(Double(status.mempool))
+        gauge("store_bytes", help: "bytes of the store in use (LMDB pages up to the highest written)")
+            .set(Double(status.storeBytes))
         gauge("members", help: "members not known dead").set(Double(status.members))
         gauge("committed_transactions", help: "transactions committed since start")
             .set(Double(status.committedTransactions))

@@ -233,6 +233,7 @@ public final class PeerNode: Sendable {
         let name = configuration.name
         let identity = self.identity
         let ledger = self.ledger
+        let store = self.store
         return try? await transport.eventLoop.submit {
             let core = state.value.core
             let engine = core.engine
@@ -247,7 +248,8 @@ public final class PeerNode: Sendable {
                 uptimeSeconds: Double((SystemClock.monotonic - state.value.started).nanoseconds) / 1e9,
                 committedTransactions: core.counters.committedTransactions,
                 blocksPrefetched: core.prefetch.answered,
-                assets: Dictionary(uniqueKeysWithValues: ledger.genesis.assets.map { ($0.code.rawValue, $0.decimals) }))
+                assets: Dictionary(uniqueKeysWithValues: ledger.genesis.assets.map { ($0.code.rawValue, $0.decimals) }),
+                storeBytes: store.environment.usedBytes)
         }.get()
     }
 

@@ -131,6 +131,16 @@ public final class StoreEnvironment: @unchecked Sendable {
         return info.me_mapsize
     }
 
+    /// Bytes of the map in use: up to the highest page LMDB has written (freed pages
+    /// below it are reused before the file grows, so this is what the store occupies).
+    public var usedBytes: UInt64 {
+        var info = MDB_envinfo()
+        var stat = MDB_stat()
+        mdb_env_info(env, &info)
+        mdb_env_stat(env, &stat)
+        return UInt64(info.me_last_pgno + 1) * UInt64(stat.ms_psize)
+    }
+
     /// LMDB's maximum key size.
     public var maxKeySize: Int { Int(mdb_env_get_maxkeysize(env)) }
 

@@ -26,7 +26,9 @@ import TradewindPeerCore
         print(baseline.line + "; bytes per block per peer by kind: " + baseline.uploadByKindLine)
         #expect(gossip.failures.isEmpty, "\(gossip.failures.prefix(3))")
         #expect(gossip.blocks >= 5)
-        #expect(gossip.distinctHeads == 1, "peers ended on \(gossip.distinctHeads) different heads")
+        #expect(gossip.conflictingHeights == 0, "peers committed different blocks at \(gossip.conflictingHeights) heights")
+        // The run stops at an arbitrary moment: the last heartbeat block may still be on its way.
+        #expect(gossip.headSpread <= 2, "a live peer ended \(gossip.headSpread) blocks behind another")
         #expect(gossip.committedTransactions == gossip.submitted,
                 "every peer committed every transfer: \(gossip.committedTransactions) of \(gossip.submitted)")
         #expect(gossip.worstUpload <= Self.uploadBound,

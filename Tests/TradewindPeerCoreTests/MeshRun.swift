@@ -52,9 +52,13 @@ struct MeshRun {
         var worstUpload = 0.0
         var uploadByKind: [String: Int] = [:]
         var submitted = 0
-        /// The fewest committed transactions at any live peer, and the distinct heads.
+        /// The fewest committed transactions at any live peer.
         var committedTransactions = 0
-        var distinctHeads = 0
+        /// Heights at which two live peers committed different blocks: a fork, never allowed.
+        var conflictingHeights = 0
+        /// How many heights the live peer furthest behind trails the one furthest ahead
+        /// when the run stops (a heartbeat block may be on its way).
+        var headSpread: UInt64 = 0
         var failures: [String] = []
         var residentBytesPerPeer = 0.0
         var wallSeconds = 0.0
@@ -186,7 +190,18 @@ struct MeshRun {
         figures.worstUpload = max(authorityUploads.max() ?? 0, figures.worstParticipantUpload)
         for node in live { for (kind, bytes) in node.uploadedByKind { figures.uploadByKind[kind, default: 0] += bytes } }
         figures.committedTransactions = live.map { Int($0.core.counters.committedTransactions) }.min() ?? 0
-        figures.distinctHeads = Set(live.map { $0.core.engine.head.blockID }).count
+        var committed: [UInt64: Bytes32] = [:]
+        var conflicting = Set<UInt64>()
+        for node in live {
+            for commit in node.commits {
+                if let other = committed.updateValue(commit.blockID, forKey: commit.height), other != commit.blockID {
+                    conflicting.insert(commit.height)
+                }
+            }
+        }
+        figures.conflictingHeights = conflicting.count
+        let heads = live.map(\.core.engine.head.height)
+        figures.headSpread = (heads.max() ?? 0) - (heads.min() ?? 0)
         figures.failures = live.flatMap(\.failures)
         figures.residentBytesPerPeer = Double(max(0, residentBytes() - residentBefore)) / Double(peers)
         figures.wallSeconds = Date().timeIntervalSince(started)

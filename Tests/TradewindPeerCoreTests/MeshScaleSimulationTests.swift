@@ -54,7 +54,9 @@ import TradewindPeerCore
         #expect(gossip.blocks >= Self.seconds, "\(gossip.blocks) blocks in \(Self.seconds) s of load")
         #expect(gossip.transactionsMissing == 0 && gossip.blocksMissing == 0,
                 "\(gossip.transactionsMissing) transactions and \(gossip.blocksMissing) blocks never reached every live peer")
-        #expect(gossip.distinctHeads == 1, "peers ended on \(gossip.distinctHeads) different heads")
+        #expect(gossip.conflictingHeights == 0, "peers committed different blocks at \(gossip.conflictingHeights) heights")
+        // The run stops at an arbitrary moment: the last heartbeat block may still be on its way.
+        #expect(gossip.headSpread <= 2, "a live peer ended \(gossip.headSpread) blocks behind another")
         if run.crashing == 0 {
             #expect(gossip.committedTransactions == gossip.submitted,
                     "every peer committed every transfer: \(gossip.committedTransactions) of \(gossip.submitted)")

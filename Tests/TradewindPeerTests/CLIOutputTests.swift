@@ -209,6 +209,17 @@ import TradewindWire
         #expect(Amount.ratio(UInt64.max, 1, shift: 0, fractionDigits: 8) == String(UInt64.max))
     }
 
+    @Test func sizesReadInBinaryUnits() {
+        #expect(ByteText.describe(0) == "0 B")
+        #expect(ByteText.describe(1023) == "1023 B")
+        #expect(ByteText.describe(1024) == "1 KiB")
+        #expect(ByteText.describe(1_048_575) == "1023 KiB")
+        #expect(ByteText.describe(1_048_576) == "1.0 MiB")
+        #expect(ByteText.describe(13_000_000) == "12.4 MiB")
+        #expect(ByteText.describe(5 << 30) == "5.0 GiB")
+        #expect(ByteText.describe(.max) == "16777216.0 TiB")
+    }
+
     // MARK: A stopped peer's status
 
     @Test func aStoppedPeersStatusIsAStatusViewWithRunningFalse() throws {
@@ -221,6 +232,8 @@ import TradewindWire
         let status = try ChainReader(store: store).stoppedStatus(name: "solo", address: key, genesis: genesis)
         #expect(!status.running && status.step == "stopped" && status.height == 0 && status.authority && status.authorities == 1)
         #expect(status.blockTime == 1_800_000_000_000 && status.assets == ["USD": 2] && status.mempool == 0 && status.members == 0)
+        // The genesis block's pages: more than LMDB's two meta pages, and a whole number of pages.
+        #expect(status.storeBytes > 2 * 4096 && status.storeBytes % 4096 == 0, "\(status.storeBytes)")
         let encoder = JSONEncoder()
         let object = try #require(try JSONSerialization.jsonObject(with: try encoder.encode(status)) as? [String: Any])
         #expect(object["running"] as? Bool == false)

@@ -48,6 +48,7 @@ import TradewindWire
         let current = try ChildProcess.run("tradewind", ["status", "--home", home.path])
         #expect(current.status == 0, "\(current.error)")
         #expect(current.output.contains("stopped (read from its store)") && current.output.contains("height 0,"), "\(current.output)")
+        #expect(current.output.contains(" KiB") && current.output.contains("; store "), "\(current.output)")
 
         try Self.downgrade(home.genesisFile, to: Self.previous.version)
         let refusal = Self.refusal(Self.previous.release, Self.previous.version)
