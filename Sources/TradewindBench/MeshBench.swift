@@ -73,28 +73,10 @@ enum MeshBench {
         }
         let load = signed.values.prefix(total).map { Hex.encode($0) }
 
-        var processes: [Process] = []
-        defer {
-            for process in processes where process.isRunning { process.terminate() }
-            for process in processes { process.waitUntilExit() }
-        }
-        for home in homes {
-            let process = Process()
-            process.executableURL = URL(fileURLWithPath: tradewind)
-            process.arguments = ["peer", "--home", home.path]
-            process.standardError = FileHandle(forWritingAtPath: "/dev/null")
-            try process.run()
-            processes.append(process)
-        }
-        var clients: [LocalAPIClient] = []
+        let peers = PeerProcesses()
+        defer { peers.stop() }
+        let clients = try peers.start(homes, tradewind: tradewind, within: 30)
         let deadline = Date().addingTimeInterval(30)
-        for home in homes {
-            while home.apiAddress() == nil {
-                guard Date() < deadline else { throw BenchError("peer \(home.path) did not start") }
-                usleep(50_000)
-            }
-            clients.append(try LocalAPIClient(api: home.apiAddress(), home: nil))
-        }
         func status(_ client: LocalAPIClient) -> StatusView? { try? client.decode(StatusView.self, try client.get("/status")) }
         while (status(clients[0])?.height ?? 0) < 2 {
             guard Date() < deadline else { throw BenchError("the mesh did not start committing") }
@@ -135,16 +117,8 @@ enum MeshBench {
                 if line.contains("0.99\"") { p99 = max(p99, value) }
             }
         }
-        let rss = processes.map { peakRSS(pid: $0.processIdentifier) }
+        let rss = peers.processes.map { ProcessFigures.mebibytes(pid: $0.processIdentifier, "VmHWM") }
         return Result(offered: rate, committedPerSecond: Double(committed) / window, p50: p50, p99: p99, peakRSS: rss,
                       window: window)
-    }
-
-    /// Peak resident set of a process, MiB (VmHWM).
-    static func peakRSS(pid: Int32) -> Double {
-        guard let text = try? String(contentsOfFile: "/proc/\(pid)/status", encoding: .utf8),
-              let line = text.split(separator: "\n").first(where: { $0.hasPrefix("VmHWM:") }),
-              let kilobytes = Double(line.split(separator: " ").dropFirst().first ?? "") else { return 0 }
-        return kilobytes / 1024
     }
 }

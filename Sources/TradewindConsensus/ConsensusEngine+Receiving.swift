@@ -374,6 +374,7 @@ extension ConsensusEngine {
         head = Head(height: block.header.height, blockID: block.header.id, stateRoot: execution.stateRoot,
                     time: block.header.time, certificate: certificate)
         chain = execution.chain
+        lastCommitGap = now.monotonic - lastCommitAt
         lastCommitAt = now.monotonic
         // What the block included, and anything of the same senders now stale, leaves the pool;
         // parked transactions whose gap it filled become ready.

@@ -18,7 +18,8 @@ public struct ConsensusEngine: Sendable {
         /// How often this peer resends its own messages of the current height: the
         /// algorithm assumes eventual delivery, which over lossy UDP means resending.
         public var resendInterval: Duration = .milliseconds(300)
-        /// How long without a commit before asking everyone for the next block.
+        /// How long without a commit before asking a few members for the next block (and
+        /// how often to ask again); with no transaction waiting, the heartbeat is added.
         public var syncInterval: Duration = .seconds(1)
         /// Evidence older than this many heights is not included in blocks.
         public var evidenceMaxAge: UInt64 = 100
@@ -149,6 +150,8 @@ public struct ConsensusEngine: Sendable {
     var lastResend: MonotonicInstant = .zero
     var lastSyncRequest: MonotonicInstant = .zero
     var lastCommitAt: MonotonicInstant
+    /// The time between the last two commits (zero until there were two).
+    var lastCommitGap: Duration = .zero
     var started = false
     /// A block was committed and the shell has not yet applied it.
     var awaitingApply = false
@@ -234,8 +237,15 @@ public struct ConsensusEngine: Sendable {
             lastResend = monotonic
             resend(into: &actions)
         }
-        let idle = monotonic >= lastCommitAt + configuration.syncInterval
-        if (highestSeen > height || idle) && monotonic >= lastSyncRequest + configuration.syncInterval {
+        // Missed blocks show as a higher height seen. Failing that, a peer on a busy
+        // chain (transactions waiting, or blocks coming faster than the heartbeat) asks
+        // after a sync interval without a commit; on an idle chain it waits for the
+        // heartbeat block it expects to be that late, so an idle mesh stays quiet.
+        let heartbeat = Duration.milliseconds(ledger.parameters.heartbeatIntervalMs)
+        let busy = !mempool.isEmpty || highestSeen > height || lastCommitGap < heartbeat
+        let patience = configuration.syncInterval + (busy ? .zero : heartbeat)
+        let overdue = monotonic >= lastCommitAt + patience
+        if (highestSeen > height || overdue) && monotonic >= lastSyncRequest + configuration.syncInterval {
             lastSyncRequest = monotonic
             actions.append(.broadcast(.blockRequest(height: height)))
         }

@@ -114,11 +114,19 @@ public struct PeerConfiguration: Codable, Sendable, Equatable {
     public var peers: [KnownPeer]
     /// trace, debug, info, notice, warning, error or critical.
     public var logLevel: String
-    /// How often the consensus engine is ticked, in milliseconds.
+    /// How often the peer's cores (agreement, gossip) are ticked while work is under
+    /// way, in milliseconds.
     public var tickMilliseconds: Int
+    /// How often they are ticked while the peer is quiet (no transaction waiting, no
+    /// message but membership's for 1 s), in milliseconds; absent means 250. Any
+    /// message or submission brings the fast tick back at once.
+    public var quietTickMilliseconds: Int?
+
+    public static let defaultQuietTickMilliseconds = 250
 
     public init(name: String, listen: Endpoint, advertise: Endpoint? = nil, api: Endpoint, peers: [KnownPeer],
-                logLevel: String = "info", tickMilliseconds: Int = 10) {
+                logLevel: String = "info", tickMilliseconds: Int = 10,
+                quietTickMilliseconds: Int = PeerConfiguration.defaultQuietTickMilliseconds) {
         self.name = name
         self.listen = listen
         self.advertise = advertise
@@ -126,6 +134,7 @@ public struct PeerConfiguration: Codable, Sendable, Equatable {
         self.peers = peers
         self.logLevel = logLevel
         self.tickMilliseconds = tickMilliseconds
+        self.quietTickMilliseconds = quietTickMilliseconds
     }
 
     /// This configuration with the container overrides from the environment applied.

@@ -155,9 +155,10 @@ extension PeerCore {
     /// the next heights in flight from them.
     mutating func requestPrefetch(into out: inout [Output]) {
         let next = engine.head.height + 1
+        // Every tick: look before building anything (a peer is almost never two behind).
+        guard membership.members.values.contains(where: { $0.status == .alive && $0.height > next }) else { return }
         var advertised: [Address: UInt64] = [:]
         for member in membership.members.values where member.status == .alive { advertised[member.id] = member.height }
-        guard let tallest = advertised.values.max(), tallest > next else { return }
         for (height, member) in prefetch.requests(next: next, advertised: advertised, now: now.monotonic) {
             sendDirect(.blockRequest(height: height), to: member, into: &out)
         }

@@ -49,6 +49,10 @@ public struct PeerCore<Random: RandomNumberGenerator> {
         public var gossipTickInterval: Duration = .milliseconds(50)
         /// Members a block request goes to when the engine asks everyone.
         public var blockRequestFanout = 3
+        /// How long after the last sign of work (a transaction, a proposal, a vote, a
+        /// block, a gossip pull: a message this peer acted on) the peer counts as quiet
+        /// (`isQuiet`): its shell may then tick less often.
+        public var quietAfter: Duration = .seconds(1)
         /// Routing kept only to measure against: every message straight to every
         /// member, as peers did before 0.3. Never for a running peer.
         public var allToAllBaseline = false
@@ -68,6 +72,18 @@ public struct PeerCore<Random: RandomNumberGenerator> {
         case learn(Address, PeerEndpoint)
         /// A block the storage has committed (for metrics and logs).
         case committed(Block, CommitCertificate, Ledger.Execution)
+
+        /// Whether this is agreement, dissemination or a commit at work (membership's
+        /// steady probing and learnt endpoints are not).
+        var isWork: Bool {
+            switch self {
+            case let .send(envelope, _):
+                if case .membership = envelope { return false }
+                return true
+            case .verify, .committed: return true
+            case .learn: return false
+            }
+        }
     }
 
     /// A transaction with its signature checked by the shell.
@@ -121,6 +137,9 @@ public struct PeerCore<Random: RandomNumberGenerator> {
     public internal(set) var counters = Counters()
     var now: PeerTime
     var nextGossipTick: MonotonicInstant = .zero
+    /// The last sign of work: a message that set this peer to work, a submission, or
+    /// a transaction waiting in the mempool.
+    var lastActivity: MonotonicInstant = .zero
 
     /// - Parameters:
     ///   - seeds: members to join through (from the configuration), with their endpoints.
@@ -160,6 +179,15 @@ public struct PeerCore<Random: RandomNumberGenerator> {
                                                        storage: inout Storage) throws(PeerStorageError) -> [Output] {
         advance(to: now)
         lastHeard[sender] = self.now.monotonic
+        let out = try handle(envelope, from: sender, storage: &storage)
+        // A message that set this peer to work (it answered, relayed, pulled or committed)
+        // ends the quiet; a digest of what it already holds does not.
+        if out.contains(where: \.isWork) { lastActivity = self.now.monotonic }
+        return out
+    }
+
+    private mutating func handle<Storage: PeerStorage>(_ envelope: GossipEnvelope, from sender: Address,
+                                                       storage: inout Storage) throws(PeerStorageError) -> [Output] {
         var out: [Output] = []
         let monotonic = self.now.monotonic
         switch envelope {
@@ -195,8 +223,16 @@ public struct PeerCore<Random: RandomNumberGenerator> {
         let actions = try storage.read { view in engine.tick(now: self.now, state: view) }
         try perform(actions, storage: &storage, into: &out)
         requestPrefetch(into: &out)
+        if !engine.mempool.isEmpty { lastActivity = monotonic }
         return out
     }
+
+    /// Nothing is under way: no transaction waits, and for `Configuration.quietAfter`
+    /// no message has set this peer to work (membership's probes and digests of what it
+    /// holds do not). Agreement then waits only for a heartbeat (seconds away) and its
+    /// timers, gossip only for its periodic rounds: the shell may tick every few
+    /// hundred milliseconds instead of every few. Work or a submission ends it.
+    public var isQuiet: Bool { now.monotonic >= lastActivity + configuration.quietAfter }
 
     mutating func tickGossip<Storage: PeerStorage>(storage: inout Storage, into out: inout [Output]) throws(PeerStorageError) {
         let monotonic = now.monotonic
@@ -220,6 +256,7 @@ public struct PeerCore<Random: RandomNumberGenerator> {
                                                       storage: inout Storage) throws(PeerStorageError)
         -> (submissions: [ConsensusEngine.Submission], outputs: [Output]) {
         advance(to: now)
+        lastActivity = self.now.monotonic
         var submissions: [ConsensusEngine.Submission] = []
         var actions: [ConsensusEngine.Action] = []
         try storage.read { view in

@@ -230,7 +230,9 @@ final class TransportHandler: ChannelInboundHandler {
     /// later failures are the writes NIO failed behind it, not refusals of their own.
     private var refusalBlamed = false
 
-    static let tickInterval = TimeAmount.milliseconds(100)
+    /// The Noise core's timers (handshake retries from 1 s with 333 ms of jitter,
+    /// keepalives, rekeys) need no finer steps; an idle peer wakes for little else.
+    static let tickInterval = TimeAmount.milliseconds(250)
     static let reopenRetryInterval = TimeAmount.seconds(1)
 
     init(core: UDPTransport.Core, socket: SocketOpener, emulatedDelay: TimeAmount,

@@ -189,7 +189,7 @@ import TradewindWire
     /// a socket (and the datagrams queued to everyone else) on every retry.
     @Test func aDestinationTheSystemKeepsRefusingIsBackedOff() async throws {
         var configuration = TransportConfiguration()
-        // Handshake retries on every 100 ms tick: about 30 refused initiations in 3 s without a backoff.
+        // Handshake retries on every 250 ms tick: about 12 refused initiations in 3 s without a backoff.
         configuration.handshakeRetryBase = .milliseconds(50)
         configuration.handshakeRetryMax = .milliseconds(50)
         configuration.handshakeRetryJitter = .zero
