@@ -206,7 +206,8 @@ enum MeshScaleBench {
                         note: String(format: "highest %.0f MiB", result.residentMiB.max() ?? 0)),
             Measurement(name: label + ": idle store growth", unit: "MiB/day", value: result.growthPerDayMiB,
                         note: String(format: "goal <= 15 MB/day; %.0f B per block (LMDB pages in use), %llu blocks in %.0f s",
-                                     result.storeBytesPerBlock, result.blocks, result.idleWindow)),
+                                     result.storeBytesPerBlock, result.blocks, result.idleWindow)
+                            + (result.blocks < 50 ? " (too few blocks for 4 KiB pages: coarse; a shorter heartbeat measures it)" : "")),
         ]
     }
 }
