@@ -140,6 +140,25 @@ import TradewindWire
         #expect(reason.message.contains("ship-by \(farShipBy)") && reason.message.contains("send it within 60"), "\(reason.message)")
     }
 
+    /// A refund that skipped admission's look at its deadline (sent right behind
+    /// another transaction of its sender) and whose deadline is minutes away is dropped
+    /// by the proposers that find it too early, not kept to hold its sender back.
+    @Test func aFarRefundSentBehindAnotherTransactionIsDroppedByTheProposers() {
+        var (simulation, order, _) = Self.acceptedOrder(shippingIn: 300_000)
+        let transfer = Self.signed(0, 1, .transfer(to: Self.roster.accountKeys[5].publicKey.address, asset: Roster.usd,
+                                                   amount: 1, memo: []))
+        let refund = Self.signed(0, 2, .orderRefund(order: order))
+        Self.submit(transfer, to: 2, in: &simulation)
+        Self.submit(refund, to: 2, in: &simulation)
+        // Every authority proposes at least once over a few heartbeat blocks.
+        simulation.run(for: .seconds(50))
+        #expect(Self.committedHeight(transfer, at: 0, in: simulation) != nil)
+        #expect(Self.committedHeight(refund, at: 0, in: simulation) == nil)
+        for node in 0..<4 {
+            #expect(simulation.node(node)?.engine.mempool.contains(refund.id) == false, "peer \(node) still holds the refund")
+        }
+    }
+
     /// The round-0 proposer of the next height is down: validators give up on it one
     /// propose timeout after the block interval, not after the 10 s heartbeat.
     @Test func aTransferCommitsWithinTheBlockIntervalAndTwoSecondsWhenRoundZerosProposerIsDown() throws {

@@ -209,7 +209,8 @@ import TradewindWire
         // The first refusal closes the socket unnamed; the next one, traced, names the
         // destination; then one probe per backoff (1, 2 s) at most.
         #expect(counters.socketReopens >= 1 && counters.socketReopens <= 4, "socket reopened \(counters.socketReopens) times in 3 s")
-        #expect(counters[.refusedDestination] >= 10, "held back: \(counters[.refusedDestination])")
+        // About 12 tick-driven retries in 3 s, two or three of them let through as probes.
+        #expect(counters[.refusedDestination] >= 6, "held back: \(counters[.refusedDestination])")
         #expect(await b.inbox.wait(for: 31), "B heard \(b.inbox.count) of 31 messages from A meanwhile")
     }
 
