@@ -448,36 +448,22 @@ struct GenesisInput {
 enum GenesisInputFile {
     static let topKeys = ["chainName", "genesisTime", "authorities", "assets", "balances"] + TimingField.allCases.map(\.key)
 
-    struct Asset: Decodable {
+    struct Asset: StrictObject {
         var code: String
         var decimals: Int
         var issuer: String
 
         private enum CodingKeys: String, CodingKey, CaseIterable { case code, decimals, issuer }
-
-        init(from decoder: Decoder) throws {
-            try decoder.refuseUnknownKeys(CodingKeys.allCases.map(\.rawValue))
-            let container = try decoder.container(keyedBy: CodingKeys.self)
-            code = try container.decode(String.self, forKey: .code)
-            decimals = try container.decode(Int.self, forKey: .decimals)
-            issuer = try container.decode(String.self, forKey: .issuer)
-        }
+        static var keys: [String] { CodingKeys.allCases.map(\.rawValue) }
     }
 
-    struct Balance: Decodable {
+    struct Balance: StrictObject {
         var account: String
         var asset: String
         var amount: String
 
         private enum CodingKeys: String, CodingKey, CaseIterable { case account, asset, amount }
-
-        init(from decoder: Decoder) throws {
-            try decoder.refuseUnknownKeys(CodingKeys.allCases.map(\.rawValue))
-            let container = try decoder.container(keyedBy: CodingKeys.self)
-            account = try container.decode(String.self, forKey: .account)
-            asset = try container.decode(String.self, forKey: .asset)
-            amount = try container.decode(String.self, forKey: .amount)
-        }
+        static var keys: [String] { CodingKeys.allCases.map(\.rawValue) }
     }
 
     /// genesisTime: text as for --genesis-time, or Unix milliseconds as a JSON number.
@@ -513,8 +499,8 @@ enum GenesisInputFile {
             chainName = try container.decodeIfPresent(String.self, forKey: key("chainName"))
             genesisTime = try container.decodeIfPresent(TimeValue.self, forKey: key("genesisTime"))
             authorities = try container.decodeIfPresent([String].self, forKey: key("authorities")) ?? []
-            assets = try container.decodeIfPresent([Asset].self, forKey: key("assets")) ?? []
-            balances = try container.decodeIfPresent([Balance].self, forKey: key("balances")) ?? []
+            assets = try container.decodeIfPresent([Strict<Asset>].self, forKey: key("assets"))?.map(\.value) ?? []
+            balances = try container.decodeIfPresent([Strict<Balance>].self, forKey: key("balances"))?.map(\.value) ?? []
             for field in TimingField.allCases {
                 timing[field] = try container.decodeIfPresent(String.self, forKey: key(field.key))
             }
@@ -629,6 +615,21 @@ struct AnyCodingKey: CodingKey {
     init?(intValue: Int) {
         stringValue = String(intValue)
         self.intValue = intValue
+    }
+}
+
+/// An object whose synthesized decoder runs only once no key outside `keys` is present
+/// (decode it as `Strict<Self>`).
+protocol StrictObject: Decodable {
+    static var keys: [String] { get }
+}
+
+struct Strict<Value: StrictObject>: Decodable {
+    var value: Value
+
+    init(from decoder: Decoder) throws {
+        try decoder.refuseUnknownKeys(Value.keys)
+        value = try Value(from: decoder)
     }
 }
 

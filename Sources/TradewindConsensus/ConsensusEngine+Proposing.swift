@@ -29,12 +29,11 @@ extension ConsensusEngine {
         // deadline if that is near (as at admission), else leaves too: a transaction that
         // reached this point without admission's check (sent behind another of its sender,
         // or its order's deadline moved) must not hold its sender back for days.
-        let horizon = (now.wall + mempool.limits.parkedLifetime).milliseconds
         for outcome in execution.excluded {
             if outcome.result.code.resultClass != .retry {
                 mempool.remove(outcome.id)
             } else if let deadline = outcome.result.appliesFrom {
-                if deadline <= horizon { mempool.deferUntil(outcome.id, deadline: deadline) } else { mempool.remove(outcome.id) }
+                if mayWait(for: deadline) { mempool.deferUntil(outcome.id, deadline: deadline) } else { mempool.remove(outcome.id) }
             }
         }
         let block = ledger.block(from: execution, context: context, parentID: head.blockID, proposer: me,

@@ -98,10 +98,7 @@ extension ConsensusEngine {
         if let failure, failure.code.resultClass != .retry { return .rejected(failure) }
         var deadline: UInt64 = 0
         if let failure, failure.code == .terTOO_EARLY, let appliesFrom = failure.appliesFrom {
-            // Kept only while its deadline is near: a transaction waiting hours would hold
-            // back every later one of its sender.
-            let horizon = now.wall + mempool.limits.parkedLifetime
-            guard appliesFrom <= horizon.milliseconds else {
+            guard mayWait(for: appliesFrom) else {
                 return .rejected(TransactionResult(
                     .terTOO_EARLY, "\(failure.message); send it within \(mempool.limits.parkedLifetime) of that time",
                     appliesFrom: appliesFrom))

@@ -263,6 +263,17 @@ public struct ConsensusEngine: Sendable {
             || (sinceParent >= parameters.blockIntervalMs && (hasWork || !evidencePool.isEmpty))
     }
 
+    /// `wait` after the wall-clock instant `instant` (now if it has passed), on the monotonic clock.
+    func monotonicDue(_ instant: UnixInstant, plus wait: Duration) -> MonotonicInstant {
+        now.monotonic + max(.zero, instant - now.wall) + wait
+    }
+
+    /// Whether a too-early transaction may wait in the mempool for `deadline` (Unix ms):
+    /// only a near one (the parked lifetime), lest it hold its sender back for days.
+    func mayWait(for deadline: UInt64) -> Bool {
+        deadline <= (now.wall + mempool.limits.parkedLifetime).milliseconds
+    }
+
     /// Whether a block at the next block time would carry (or make way for) a transaction.
     var hasWork: Bool { mempool.hasWork(at: nextBlockTime) }
 
@@ -272,8 +283,7 @@ public struct ConsensusEngine: Sendable {
     mutating func hastenRoundZero() {
         guard round == 0, let wait = roundZeroProposeWait, hasWork else { return }
         roundZeroProposeWait = nil
-        let interval = UnixInstant(milliseconds: head.time) + .milliseconds(ledger.parameters.blockIntervalMs)
-        let due = now.monotonic + max(.zero, interval - now.wall) + wait
+        let due = monotonicDue(UnixInstant(milliseconds: head.time) + .milliseconds(ledger.parameters.blockIntervalMs), plus: wait)
         for index in timers.indices where timers[index].kind == .propose && timers[index].round == 0
             && timers[index].height == height {
             timers[index].due = min(timers[index].due, due)
@@ -340,8 +350,8 @@ public struct ConsensusEngine: Sendable {
                     // Everyone waits for the heartbeat before giving up on round 0's proposer
                     // (a wall-clock instant, turned into a wait on the monotonic clock), or
                     // less once a transaction waits (`hastenRoundZero`).
-                    let heartbeat = UnixInstant(milliseconds: head.time) + .milliseconds(ledger.parameters.heartbeatIntervalMs)
-                    due = now.monotonic + max(.zero, heartbeat - now.wall) + after
+                    due = monotonicDue(UnixInstant(milliseconds: head.time) + .milliseconds(ledger.parameters.heartbeatIntervalMs),
+                                       plus: after)
                     roundZeroProposeWait = after
                 }
                 timers.append(Timer(due: due, kind: kind, height: timerHeight, round: round))

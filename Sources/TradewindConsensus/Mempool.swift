@@ -173,9 +173,8 @@ public struct Mempool: Sendable {
     }
 
     public mutating func remove(_ id: Bytes32) {
-        guard let entry = entries.removeValue(forKey: id) else { return }
-        bytes -= entry.size
-        if entry.notBefore > 0 { deferredCount -= 1 }
+        guard let entry = entries[id] else { return }
+        dropEntry(id)
         let sequence = entry.transaction.sequence
         change(entry.transaction.sender) { queue in
             queue.ids[sequence] = nil
@@ -197,7 +196,7 @@ public struct Mempool: Sendable {
         for id in stale { dropEntry(id) }
     }
 
-    /// Forgets an entry whose queue the caller already changed.
+    /// Forgets an entry (its bytes and deferral counted out); its queue is the caller's to change.
     private mutating func dropEntry(_ id: Bytes32) {
         guard let entry = entries.removeValue(forKey: id) else { return }
         bytes -= entry.size
