@@ -11,12 +11,13 @@ final class ProcessMesh {
     var peers: [String: ChildProcess] = [:]
     let names: [String]
 
-    /// Generates a testnet (`tradewind testnet`) with a base port unique enough for parallel tests.
-    init(label: String, participants: String) throws {
+    /// Generates a testnet (`tradewind testnet`) with a base port unique enough for parallel tests;
+    /// `options` go to `tradewind testnet` as they are (like `--block-interval`).
+    init(label: String, participants: String, options: [String] = []) throws {
         directory = try temporaryDirectory(label)
         basePort = 20_000 + Int.random(in: 0..<1_200) * 32
         let result = try Self.cli(["testnet", "--authorities", "4", "--participants", participants, "--out", directory + "/net",
-                                   "--base-port", String(basePort)])
+                                   "--base-port", String(basePort)] + options)
         guard result.status == 0 else { throw MeshError("testnet failed: \(result.error)") }
         names = ["authority-1", "authority-2", "authority-3", "authority-4"] + participants.split(separator: ",").map(String.init)
     }
