@@ -29,7 +29,7 @@ struct TradewindBench: AsyncParsableCommand {
     @Option(name: .long, help: "Offered load for the mesh benchmark, tx/s (default 0.6 × V/4, the goal).")
     var meshRate: Double?
 
-    @Option(name: .long, help: "Run only these sections (repeatable): crypto, lmdb, pipeline, catchup, transport, mesh, meshscale. V is always measured.")
+    @Option(name: .long, help: "Run only these sections (repeatable): crypto, lmdb, pipeline, catchup, transport, mesh, meshscale, meshload. V is always measured.")
     var only: [String] = []
 
     @Option(name: .long, parsing: .upToNextOption,
@@ -42,10 +42,16 @@ struct TradewindBench: AsyncParsableCommand {
     @Option(name: .long, help: "Also run each mesh-scale mesh with this one-way latency added to every datagram (TRADEWIND_EMULATED_DELAY_MS).")
     var emulatedDelayMs: Int?
 
+    @Option(name: .long, help: "The mesh-load mesh's size, 4 authorities and the rest participants (default 32; not run with --quick unless --only meshload).")
+    var meshLoadPeers: Int = 32
+
+    @Option(name: .long, help: "The mesh-load fixed rate's ceiling, tx/s (default 200; half the saturated rate if that is lower).")
+    var meshLoadRate: Double = 200
+
     @Option(name: .long, help: "The tradewind binary the process benchmarks run (default: the one beside this benchmark).")
     var tradewind: String?
 
-    static let sections = ["crypto", "lmdb", "pipeline", "catchup", "transport", "mesh", "meshscale"]
+    static let sections = ["crypto", "lmdb", "pipeline", "catchup", "transport", "mesh", "meshscale", "meshload"]
 
     func validate() throws {
         for section in only where !Self.sections.contains(section) {
@@ -53,6 +59,12 @@ struct TradewindBench: AsyncParsableCommand {
         }
         for peers in meshScalePeers where !(5...256).contains(peers) {
             throw ValidationError("--mesh-scale-peers '\(peers)' must be 5 to 256")
+        }
+        if !(5...256).contains(meshLoadPeers) {
+            throw ValidationError("--mesh-load-peers '\(meshLoadPeers)' must be 5 to 256")
+        }
+        if !(meshLoadRate >= 1 && meshLoadRate <= 100_000) {
+            throw ValidationError("--mesh-load-rate '\(meshLoadRate)' must be 1 to 100000")
         }
         if let idleSeconds, !(idleSeconds >= 1 && idleSeconds <= 86_400) {
             throw ValidationError("--idle-seconds '\(idleSeconds)' must be 1 to 86400")
@@ -211,6 +223,17 @@ struct TradewindBench: AsyncParsableCommand {
             }
         } else if wants("meshscale") {
             print("mesh-scale benchmark skipped: build the peer too (swift build -c release) so that \(tradewind) exists")
+        }
+
+        // Minutes of 2 cores at saturation: a long run's, not --quick's.
+        let loadWanted = quick ? only.contains("meshload") : wants("meshload")
+        if loadWanted && FileManager.default.isExecutableFile(atPath: tradewind) {
+            let options = MeshLoadBench.Options(peers: meshLoadPeers, maxRate: meshLoadRate)
+            let result = try MeshLoadBench.run(options, tradewind: tradewind, directory: directory + "-meshload")
+            try? FileManager.default.removeItem(atPath: directory + "-meshload")
+            for measurement in MeshLoadBench.measurements(result) { record(measurement) }
+        } else if loadWanted {
+            print("mesh-load benchmark skipped: build the peer too (swift build -c release) so that \(tradewind) exists")
         }
 
         if let json {

@@ -34,7 +34,7 @@ enum MeshBench {
                               balances: keys.map { .init(account: $0.publicKey.address, asset: usd, amount: 1 << 40) },
                               parameters: parameters)
         let ledger = try Ledger(genesis: genesis)
-        let basePort = 40_000 + Int.random(in: 0..<500) * 16
+        let basePort = benchBasePort(span: 16)
         let networkKey = Hex.encode((0..<32).map { _ in UInt8.random(in: 0...255) })
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.prettyPrinted, .sortedKeys]

@@ -69,7 +69,7 @@ enum MeshScaleBench {
     static func run(_ options: Options, tradewind: String, directory: String) throws -> Result {
         let peers = options.peers
         let net = directory + "/net"
-        let basePort = 30_000 + Int.random(in: 0..<400) * 64
+        let basePort = benchBasePort(span: 2 * peers)
         let made = Process()
         made.executableURL = URL(fileURLWithPath: tradewind)
         made.arguments = ["testnet", "--authorities", "4", "--participants", String(peers - 4), "--out", net,

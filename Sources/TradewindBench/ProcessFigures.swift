@@ -22,6 +22,12 @@ enum ProcessFigures {
     }
 }
 
+/// A first port for a benchmark's fixed-port peers: a `span`-wide slot from 10,000 up
+/// to Linux's ephemeral range (32,768), where no outgoing socket can hold one.
+func benchBasePort(span: Int) -> Int {
+    10_000 + Int.random(in: 0..<((32_768 - 10_000) / span)) * span
+}
+
 /// `tradewind peer` processes for the benchmarks: started at once, stopped together.
 final class PeerProcesses {
     private(set) var processes: [Process] = []

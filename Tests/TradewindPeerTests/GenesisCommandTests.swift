@@ -70,7 +70,7 @@ import TradewindWire
         #expect(mode == 0o600)
 
         // Each party inits its home from the shared files with the key it kept.
-        let basePort = 20_000 + Int.random(in: 0..<1_200) * 32
+        let basePort = testBasePort(span: 32)
         let names = ["alpha", "beta"]
         for index in 0..<2 {
             let other = 1 - index

@@ -15,7 +15,7 @@ final class ProcessMesh {
     /// `options` go to `tradewind testnet` as they are (like `--block-interval`).
     init(label: String, participants: String, options: [String] = []) throws {
         directory = try temporaryDirectory(label)
-        basePort = 20_000 + Int.random(in: 0..<1_200) * 32
+        basePort = testBasePort(span: 32)
         let result = try Self.cli(["testnet", "--authorities", "4", "--participants", participants, "--out", directory + "/net",
                                    "--base-port", String(basePort)] + options)
         guard result.status == 0 else { throw MeshError("testnet failed: \(result.error)") }

@@ -97,5 +97,13 @@ public func temporaryDirectory(_ label: String) throws -> String {
     return path
 }
 
+/// A first port for a test network of fixed-port peers (`testnet --base-port`): one of
+/// the `span`-wide slots from 10,000 up to Linux's ephemeral range (32,768), so that no
+/// outgoing socket the kernel numbers can hold a peer's port, and parallel tests rarely
+/// draw the same slot.
+public func testBasePort(span: Int) -> Int {
+    10_000 + Int.random(in: 0..<((32_768 - 10_000) / span)) * span
+}
+
 /// SplitMix64 for tests: deterministic, so a failing seed replays.
 public typealias SeededGenerator = SeededRandom
