@@ -61,7 +61,7 @@ enum CatchupBench {
             time += 250
             let context = Ledger.BlockContext(height: height, time: time, parentTime: time - 250)
             let batch = Array(transactions[Int(height - 1) * perBlock..<Int(height) * perBlock])
-            let execution = try ledger.execute(batch, context: context, previousRoot: root, view: state, verifySignatures: false)
+            let execution = try ledger.execute(batch, context: context, previousRoot: root, view: state, signatures: .none)
             let block = ledger.block(from: execution, context: context, parentID: parent, proposer: set[Int(height % 4)],
                                      authorities: set, lastCommitHash: lastCertificate?.hash ?? CommitCertificate.absentHash)
             let id = block.header.id

@@ -18,7 +18,7 @@ extension ConsensusEngine {
         let execution: Ledger.Execution
         do {
             execution = try ledger.execute(identified: transactions, context: context, previousRoot: head.stateRoot, view: state,
-                                           verifySignatures: false,
+                                           signatures: .none,
                                            offenses: evidence.map { Offense($0.evidence) })
         } catch {
             // The committed state could not be read: propose nothing; the round times out.

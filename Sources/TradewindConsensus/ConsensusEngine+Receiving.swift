@@ -45,8 +45,21 @@ extension ConsensusEngine {
         case let .blockRequest(requested):
             if requested < height && requested > 0 { serveCommitted(requested, to: sender, into: &actions) }
         case let .committedBlock(block, certificate):
-            receiveCommitted(block, certificate: certificate, from: sender, state: state, into: &actions)
+            receiveCommitted(block, certificate: certificate, certified: false, from: sender, state: state, into: &actions)
         }
+        return actions
+    }
+
+    /// A committed block whose certificate the caller has just verified against this
+    /// height's authority set (gossip does, before relaying it): applied as
+    /// `receive(.committedBlock)` would, without checking the quorum's signatures twice.
+    public mutating func receiveCertified(_ block: Block, certificate: CommitCertificate, from sender: Address,
+                                          now: PeerTime, state: some StateView) -> [Action] {
+        self.now.advance(to: now)
+        var actions: [Action] = []
+        resumeIfNeeded(state: state, into: &actions)
+        guard !awaitingApply else { return actions }
+        receiveCommitted(block, certificate: certificate, certified: true, from: sender, state: state, into: &actions)
         return actions
     }
 
@@ -228,7 +241,7 @@ extension ConsensusEngine {
             }
             do {
                 candidate.execution = try ledger.validate(block, parentID: head.blockID, previousRoot: head.stateRoot,
-                                                          view: state, verifySignatures: false)
+                                                          view: state, signatures: .none)
             } catch {
                 throw Rejection(reason: error.description)
             }
@@ -307,8 +320,10 @@ extension ConsensusEngine {
     }
 
     /// A committed block from a peer ahead: applied if its certificate verifies
-    /// against this height's set and the ledger replays it to the same header.
-    mutating func receiveCommitted(_ block: Block, certificate: CommitCertificate, from sender: Address,
+    /// against this height's set (unless `certified` says the caller verified it) and
+    /// the ledger replays it to the same header. Transactions this peer's mempool holds
+    /// had their signatures checked on admission; only the others are checked here.
+    mutating func receiveCommitted(_ block: Block, certificate: CommitCertificate, certified: Bool, from sender: Address,
                                    state: some StateView, into actions: inout [Action]) {
         let blockHeight = block.header.height
         if blockHeight > height {
@@ -317,16 +332,23 @@ extension ConsensusEngine {
             return
         }
         guard blockHeight == height, !awaitingApply else { return }
-        do {
-            try certificate.verify(blockID: block.header.id, height: blockHeight, authorities: validators, network: network)
-        } catch {
-            invalidMessages += 1
-            return
+        if !certified {
+            do {
+                try certificate.verify(blockID: block.header.id, height: blockHeight, authorities: validators, network: network)
+            } catch {
+                invalidMessages += 1
+                return
+            }
+        }
+        var checked: Set<Bytes32> = []
+        for transaction in block.transactions {
+            let id = IdentifiedTransaction(transaction).id
+            if mempool.contains(id) { checked.insert(id) }
         }
         let execution: Ledger.Execution
         do {
             execution = try ledger.validate(block, parentID: head.blockID, previousRoot: head.stateRoot, view: state,
-                                            verifySignatures: true)
+                                            signatures: checked.isEmpty ? .all : .allExcept(checked))
         } catch {
             // A quorum signed a block this ledger cannot replay: never apply it.
             invalidMessages += 1

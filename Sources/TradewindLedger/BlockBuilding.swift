@@ -65,7 +65,7 @@ extension Ledger {
     /// transaction (all must apply), records its evidence, rebuilds the header from
     /// the result and requires it to equal the block's. The error says which part differs.
     public func validate(
-        _ block: Block, parentID: Bytes32, previousRoot: Bytes32, view: some StateView, verifySignatures: Bool = true
+        _ block: Block, parentID: Bytes32, previousRoot: Bytes32, view: some StateView, signatures: SignatureChecks = .all
     ) throws(LedgerError) -> Execution {
         let header = block.header
         guard header.networkID == networkID else { throw .invalidBlock("network id \(header.networkID.hex) is not \(networkID.hex)") }
@@ -75,7 +75,7 @@ extension Ledger {
         guard let chain = try StateOverlay(base: view).record(.chain, as: ChainState.self) else { throw .missingChainState }
         let context = BlockContext(height: header.height, time: header.time, parentTime: chain.lastBlockTime)
         let execution = try apply(block.transactions, context: context, previousRoot: previousRoot, view: view,
-                                  verifySignatures: verifySignatures, offenses: try block.offenses())
+                                  signatures: signatures, offenses: try block.offenses())
         let rebuilt = self.block(from: execution, context: context, parentID: parentID, proposer: header.proposer,
                                  authorities: chain.authorities(at: header.height), lastCommitHash: header.lastCommitHash,
                                  evidence: block.evidence).header

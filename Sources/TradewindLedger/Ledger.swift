@@ -85,16 +85,16 @@ public struct Ledger: Sendable {
     /// result. This is what a proposer does; a validator calls `apply`.
     public func execute(
         _ candidates: [Transaction], context: BlockContext, previousRoot: Bytes32, view: some StateView,
-        verifySignatures: Bool = true, offenses: [Offense] = []
+        signatures: SignatureChecks = .all, offenses: [Offense] = []
     ) throws(LedgerError) -> Execution {
         try execute(identified: candidates.map(IdentifiedTransaction.init), context: context, previousRoot: previousRoot,
-                    view: view, verifySignatures: verifySignatures, offenses: offenses)
+                    view: view, signatures: signatures, offenses: offenses)
     }
 
     /// `execute` for candidates whose ids and sizes are already known (the mempool's).
     public func execute(
         identified candidates: [IdentifiedTransaction], context: BlockContext, previousRoot: Bytes32, view: some StateView,
-        verifySignatures: Bool = true, offenses: [Offense] = []
+        signatures: SignatureChecks = .all, offenses: [Offense] = []
     ) throws(LedgerError) -> Execution {
         var state = StateOverlay(base: view)
         guard var chain = try state.record(.chain, as: ChainState.self) else { throw .missingChainState }
@@ -120,7 +120,7 @@ public struct Ledger: Sendable {
                 continue
             }
             var step = Step(ledger: self, context: context, chain: chain)
-            let result = try step.run(transaction, id: id, size: size, verifySignature: verifySignatures,
+            let result = try step.run(transaction, id: id, size: size, verifySignature: signatures.required(for: id),
                                       state: &state)
             let outcome = Outcome(transaction: transaction, id: id, result: result)
             results.append(result)
@@ -163,13 +163,13 @@ public struct Ledger: Sendable {
     /// tec), or the block is invalid.
     public func apply(
         _ transactions: [Transaction], context: BlockContext, previousRoot: Bytes32, view: some StateView,
-        verifySignatures: Bool = true, offenses: [Offense] = []
+        signatures: SignatureChecks = .all, offenses: [Offense] = []
     ) throws(LedgerError) -> Execution {
         guard transactions.count <= Int(parameters.maxTransactionsPerBlock) else {
             throw .invalidBlock("\(transactions.count) transactions exceed the cap of \(parameters.maxTransactionsPerBlock)")
         }
         let execution = try execute(transactions, context: context, previousRoot: previousRoot, view: view,
-                                    verifySignatures: verifySignatures, offenses: offenses)
+                                    signatures: signatures, offenses: offenses)
         if let bad = execution.excluded.first {
             throw .invalidBlock("transaction \(bad.id.hex) cannot be applied: \(bad.result)")
         }

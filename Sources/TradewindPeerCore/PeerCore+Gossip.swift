@@ -80,7 +80,8 @@ extension PeerCore {
             if case .accept = verdict {
                 _ = markSpread(block)
                 counters.blocksRelayed += 1
-                try deliverCommitted(block, certificate: certificate, from: sender, storage: &storage, into: &out)
+                try deliverCommitted(block, certificate: certificate, certified: true, from: sender, storage: &storage,
+                                     into: &out)
             }
         case .consensus:
             guard let message = try? ConsensusMessage(wireEncoded: payload), case let .evidence(evidence) = message,
@@ -171,7 +172,8 @@ extension PeerCore {
                     for relay in parts.relay(root, now: now.monotonic) {
                         if case let .send(part, to) = relay { out.append(.send(.parts(part), to: to)) }
                     }
-                    try deliverCommitted(block, certificate: certificate, from: from, storage: &storage, into: &out)
+                    try deliverCommitted(block, certificate: certificate, certified: true, from: from, storage: &storage,
+                                         into: &out)
                 case PeerObjectTag.consensusMessage:
                     try receiveDirect(message, from: from, storage: &storage, into: &out)
                 default:
@@ -198,7 +200,8 @@ extension PeerCore {
             }
             if !toVerify.isEmpty { out.append(.verify(toVerify)) }
         case let .committedBlock(block, certificate):
-            try deliverCommitted(block, certificate: certificate, from: sender, storage: &storage, into: &out)
+            try deliverCommitted(block, certificate: certificate, certified: false, from: sender, storage: &storage,
+                                 into: &out)
         default:
             let actions = try storage.read { view in engine.receive(message, from: sender, now: now, state: view) }
             try perform(actions, storage: &storage, into: &out)
@@ -206,12 +209,18 @@ extension PeerCore {
     }
 
     /// A committed block for the engine, unless it is ahead: then prefetch holds it.
-    mutating func deliverCommitted<Storage: PeerStorage>(_ block: Block, certificate: CommitCertificate, from sender: Address,
-                                                         storage: inout Storage, into out: inout [Output]) throws(PeerStorageError) {
+    /// `certified` says `judge` has just verified its certificate for the next height.
+    mutating func deliverCommitted<Storage: PeerStorage>(_ block: Block, certificate: CommitCertificate, certified: Bool,
+                                                         from sender: Address, storage: inout Storage,
+                                                         into out: inout [Output]) throws(PeerStorageError) {
         prefetch.arrived(block.header.height)
         if prefetch.hold(block, certificate: certificate, from: sender, next: engine.head.height + 1) { return }
-        let message = ConsensusMessage.committedBlock(block, certificate)
-        let actions = try storage.read { view in engine.receive(message, from: sender, now: now, state: view) }
+        let actions = try storage.read { view in
+            if certified {
+                return engine.receiveCertified(block, certificate: certificate, from: sender, now: now, state: view)
+            }
+            return engine.receive(.committedBlock(block, certificate), from: sender, now: now, state: view)
+        }
         try perform(actions, storage: &storage, into: &out)
     }
 }

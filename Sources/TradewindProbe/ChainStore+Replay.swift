@@ -9,14 +9,14 @@ extension ChainStore {
     /// committing in two transactions cannot interleave with another commit; the
     /// commit itself refuses a block that does not extend the head.
     @discardableResult
-    func apply(_ block: Block, ledger: Ledger, verifySignatures: Bool = true) throws -> Ledger.Execution {
+    func apply(_ block: Block, ledger: Ledger, signatures: SignatureChecks = .all) throws -> Ledger.Execution {
         let head = try head()
         guard block.header.height == head.height + 1 else {
             throw LedgerError.invalidBlock("block \(block.header.height) does not extend the head at \(head.height)")
         }
         let execution = try withState { view in
             try ledger.validate(block, parentID: head.blockID, previousRoot: head.stateRoot, view: view,
-                                verifySignatures: verifySignatures)
+                                signatures: signatures)
         }
         try commit(block, certificate: nil, execution: execution)
         return execution

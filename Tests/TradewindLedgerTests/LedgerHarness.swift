@@ -66,9 +66,11 @@ struct LedgerHarness {
     /// Applies a block at `blockTime` (default: 1 s after the previous block), so its
     /// transactions see t = the previous block's time. Returns each one's result.
     @discardableResult
-    mutating func block(_ transactions: [Transaction], at blockTime: UInt64? = nil) throws -> [TransactionResult] {
+    mutating func block(_ transactions: [Transaction], at blockTime: UInt64? = nil,
+                        signatures: SignatureChecks = .all) throws -> [TransactionResult] {
         let context = Ledger.BlockContext(height: height + 1, time: blockTime ?? time + 1000, parentTime: time)
-        let execution = try ledger.execute(transactions, context: context, previousRoot: root, view: state)
+        let execution = try ledger.execute(transactions, context: context, previousRoot: root, view: state,
+                                           signatures: signatures)
         state.apply(execution.writes)
         root = execution.stateRoot
         height = context.height

@@ -217,6 +217,23 @@ import TradewindWire
         #expect(result.message.contains("9999999"))
     }
 
+    /// A block's replay skips the signature check for the ids a peer says it checked
+    /// already (its mempool's) and verifies every other one.
+    @Test func onlyListedTransactionsSkipTheSignatureCheck() throws {
+        var harness = H()
+        let bob = harness.address("bob")
+        func forged(_ amount: UInt64) -> Transaction {
+            var transaction = harness.tx("alice", .transfer(to: bob, asset: H.usd, amount: amount, memo: []))
+            transaction.signature = Bytes64(low: transaction.signature.high, high: transaction.signature.low)
+            return transaction
+        }
+        let listed = forged(1)
+        let skipped: SignatureChecks = .allExcept([IdentifiedTransaction(listed).id])
+        #expect(try harness.block([forged(2)], signatures: skipped)[0].code == .temBAD_SIGNATURE)
+        #expect(try harness.block([listed], signatures: skipped)[0].code == .tesSUCCESS)
+        #expect(harness.balance("bob") == 1_000_000 + 1)
+    }
+
     @Test func issueAndRedeemByTheIssuerOnly() throws {
         var harness = H()
         let alice = harness.address("alice")

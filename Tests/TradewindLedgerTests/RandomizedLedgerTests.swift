@@ -94,7 +94,7 @@ import TradewindWire
                 let execution = try run.ledger.apply(
                     block.transactions, context: .init(height: block.header.height, time: block.header.time,
                                                        parentTime: chain.lastBlockTime),
-                    previousRoot: root, view: memory, verifySignatures: false)
+                    previousRoot: root, view: memory, signatures: .none)
                 memory.apply(execution.writes)
                 root = execution.stateRoot
             }
