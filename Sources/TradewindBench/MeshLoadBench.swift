@@ -36,6 +36,10 @@ enum MeshLoadBench {
         var authorityCPUPerTransaction: Double
         /// Percent of one core, all peers together, over the window.
         var meshCPUPercent: Double
+        /// Datagrams all peers sent, over the transfers committed in the window.
+        var datagramsPerTransaction: Double
+        /// Messages all peers sent by kind, over the transfers committed in the window.
+        var messagesPerTransaction: [String: Double] = [:]
         var seconds: Double
     }
 
@@ -105,9 +109,14 @@ enum MeshLoadBench {
                                      result.meshSaturated.committedPerSecond / max(1e-9, result.authoritiesSaturated.committedPerSecond),
                                      share(result.meshSaturated), share(result.authoritiesSaturated))),
             Measurement(name: label + ": fixed load committed", unit: "tx/s", value: whole.committedPerSecond,
-                        note: String(format: "offered %.0f tx/s (the lower of %.0f and half the saturated rate) for %.0f s; %d submitted, %@ (goal: all)",
+                        note: String(format: "offered %.0f tx/s (the lower of %.0f and half the saturated rate) for %.0f s; %d submitted, %@ (goal: all); %.0f datagrams sent per transfer by all peers (4 authorities alone: %.0f)",
                                      whole.offered ?? 0, result.options.maxRate, result.options.loadSeconds, whole.submitted,
-                                     whole.everythingCommitted ? "all committed" : "NOT all committed within 60 s")),
+                                     whole.everythingCommitted ? "all committed" : "NOT all committed within 60 s",
+                                     whole.datagramsPerTransaction, alone.datagramsPerTransaction)),
+            Measurement(name: label + ": fixed load, messages sent per transfer", unit: "msgs",
+                        value: whole.messagesPerTransaction.values.reduce(0, +),
+                        note: whole.messagesPerTransaction.sorted { $0.value > $1.value }.prefix(8)
+                            .map { String(format: "%@ %.1f", $0.key, $0.value) }.joined(separator: ", ")),
             Measurement(name: label + ": fixed load, submission→commit p99", unit: "ms", value: whole.p99 * 1000,
                         note: String(format: "goal <= 1000 ms; highest per-peer p99 at the %d submitting participants; p50 %.0f ms; 4 authorities alone: p99 %.0f ms",
                                      peers - 4, whole.p50 * 1000, alone.p99 * 1000)),
@@ -215,6 +224,22 @@ private final class LoadMesh {
 
     private func cpuSeconds() -> [Double] { processes.processes.map { ProcessFigures.cpuSeconds(pid: $0.processIdentifier) } }
 
+    /// Every peer's datagrams sent and messages sent by kind, summed.
+    private func sentCounts() -> (datagrams: Double, messages: [String: Double]) {
+        var datagrams = 0.0, messages: [String: Double] = [:]
+        for client in clients {
+            guard let reply = try? client.get("/metrics") else { continue }
+            for line in String(decoding: reply.body, as: UTF8.self).split(separator: "\n") {
+                let value = Double(line.split(separator: " ").last ?? "") ?? 0
+                if line.hasPrefix("tradewind_datagrams_sent ") { datagrams += value }
+                if line.hasPrefix("tradewind_messages_sent{kind=\""), let kind = line.split(separator: "\"").dropFirst().first {
+                    messages[String(kind), default: 0] += value
+                }
+            }
+        }
+        return (datagrams, messages)
+    }
+
     /// Every sender keeps `saturationWindow` transfers waiting, topped up every 100 ms;
     /// the rate is what the first authority commits over the window.
     func saturate(seconds: Double) throws -> MeshLoadBench.Phase {
@@ -233,16 +258,23 @@ private final class LoadMesh {
         while Date() < warm { try topUp(); usleep(100_000) }
         let committedBefore = status(clients[0])?.committedTransactions ?? 0
         let cpuBefore = cpuSeconds()
+        let sentBefore = sentCounts()
         let start = Date()
         while Date().timeIntervalSince(start) < seconds { try topUp(); usleep(100_000) }
         let window = Date().timeIntervalSince(start)
         let committed = Int((status(clients[0])?.committedTransactions ?? committedBefore) - committedBefore)
         let cpu = zip(cpuBefore, cpuSeconds()).map { $1 - $0 }
+        let sentAfter = sentCounts()
+        let datagrams = sentAfter.datagrams - sentBefore.datagrams
+        let messages = sentAfter.messages.mapValues { $0 / Double(max(1, committed)) }
+            .merging(sentBefore.messages.mapValues { -$0 / Double(max(1, committed)) }, uniquingKeysWith: +)
         let drained = try drain(within: 60)
         return MeshLoadBench.Phase(offered: nil, submitted: submitted, committed: committed, everythingCommitted: drained,
                                    committedPerSecond: Double(committed) / window, p50: 0, p99: 0,
                                    authorityCPUPerTransaction: cpu.prefix(4).reduce(0, +) / Double(max(1, committed)),
-                                   meshCPUPercent: 100 * cpu.reduce(0, +) / window, seconds: window)
+                                   meshCPUPercent: 100 * cpu.reduce(0, +) / window,
+                                   datagramsPerTransaction: datagrams / Double(max(1, committed)),
+                                   messagesPerTransaction: messages, seconds: window)
     }
 
     /// `rate` transfers a second for `seconds`, sent every 20 ms from the senders in
@@ -251,6 +283,7 @@ private final class LoadMesh {
         let total = Int(rate * seconds)
         let committedBefore = status(clients[0])?.committedTransactions ?? 0
         let cpuBefore = cpuSeconds()
+        let sentBefore = sentCounts()
         let start = Date()
         var submitted = 0, turn = 0
         while submitted < total {
@@ -267,6 +300,10 @@ private final class LoadMesh {
         let window = Date().timeIntervalSince(start)
         let committed = Int((status(clients[0])?.committedTransactions ?? committedBefore) - committedBefore)
         let cpu = zip(cpuBefore, cpuSeconds()).map { $1 - $0 }
+        let sentAfter = sentCounts()
+        let datagrams = sentAfter.datagrams - sentBefore.datagrams
+        let messages = sentAfter.messages.mapValues { $0 / Double(max(1, committed)) }
+            .merging(sentBefore.messages.mapValues { -$0 / Double(max(1, committed)) }, uniquingKeysWith: +)
         // Submission → commit as each submitting peer measured it.
         var p50 = 0.0, p99 = 0.0
         let submitting = authoritiesOnly ? Array(clients.prefix(4)) : Array(clients.dropFirst(4))
@@ -282,7 +319,9 @@ private final class LoadMesh {
         return MeshLoadBench.Phase(offered: rate, submitted: submitted, committed: committed, everythingCommitted: drained,
                                    committedPerSecond: Double(committed) / window, p50: p50, p99: p99,
                                    authorityCPUPerTransaction: cpu.prefix(4).reduce(0, +) / Double(max(1, committed)),
-                                   meshCPUPercent: 100 * cpu.reduce(0, +) / window, seconds: window)
+                                   meshCPUPercent: 100 * cpu.reduce(0, +) / window,
+                                   datagramsPerTransaction: datagrams / Double(max(1, committed)),
+                                   messagesPerTransaction: messages, seconds: window)
     }
 
     /// Waits until every transfer sent is committed at the first authority; false if

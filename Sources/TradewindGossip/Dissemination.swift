@@ -123,6 +123,10 @@ public struct Dissemination<ID: Hashable & Comparable & Sendable, Random: Random
     private var cache: [Bytes32: (topic: Topic, payload: [UInt8], at: MonotonicInstant)] = [:]
     private var cachedBytes = 0
     private var pendingDigests: [ID: [Topic: [Bytes32]]] = [:]
+    /// Ids accepted since the last digest round, with the members they were pushed to:
+    /// each round announces them all to `lazyFanout` members chosen for that round, so
+    /// a member sends a few digests a round however many messages it relays.
+    private var lazyQueue: [(id: Bytes32, topic: Topic, pushedTo: [ID])] = []
     private var pulls: [Bytes32: Pull] = [:]
     private var pending: [Bytes32: Pending] = [:]
     private var rejections: [ID: Int] = [:]
@@ -285,6 +289,15 @@ public struct Dissemination<ID: Hashable & Comparable & Sendable, Random: Random
         }
         if now >= nextDigestAt {
             nextDigestAt = now + configuration.digestInterval
+            if !lazyQueue.isEmpty {
+                for peer in peers.shuffled(using: &random).prefix(configuration.lazyFanout) {
+                    for entry in lazyQueue where !entry.pushedTo.contains(peer)
+                        && !(seen[entry.id]?.holders.contains(peer) ?? false) {
+                        pendingDigests[peer, default: [:]][entry.topic, default: []].append(entry.id)
+                    }
+                }
+                lazyQueue = []
+            }
             for (peer, topics) in pendingDigests.sorted(by: { $0.key < $1.key }) {
                 for (topic, queued) in topics.sorted(by: { $0.key.rawValue < $1.key.rawValue }) {
                     // An id queued twice (a lazy push, then anti-entropy) is announced once.
@@ -338,15 +351,11 @@ public struct Dissemination<ID: Hashable & Comparable & Sendable, Random: Random
             cache[id] = (topic, payload, now)
             cachedBytes += payload.count
         }
-        // Relay: the full payload to a few, the digest to a few more.
+        // Relay: the full payload to a few now, the digest to a few more at the next round.
         let holders = seen[id]?.holders ?? []
-        let candidates = peers.filter { !holders.contains($0) }.shuffled(using: &random)
-        for peer in candidates.prefix(configuration.eagerFanout) {
-            actions.append(.send(.push(topic, payload: payload), to: peer))
-        }
-        for peer in candidates.dropFirst(configuration.eagerFanout).prefix(configuration.lazyFanout) {
-            pendingDigests[peer, default: [:]][topic, default: []].append(id)
-        }
+        let eager = Array(peers.filter { !holders.contains($0) }.shuffled(using: &random).prefix(configuration.eagerFanout))
+        for peer in eager { actions.append(.send(.push(topic, payload: payload), to: peer)) }
+        lazyQueue.append((id, topic, eager))
     }
 
     /// The members next above and below this one in id order (wrapping around): every

@@ -19,6 +19,19 @@ public enum GossipEnvelope: Sendable {
     /// A message for one member only (agreement's votes and proposals, block and
     /// transaction requests): the application decodes the payload.
     case direct([UInt8])
+
+    /// What this envelope is, for per-kind counts: "membership", "parts", "direct",
+    /// or a dissemination message and its topic ("push-transactions", "ihave-blocks").
+    public var kind: String {
+        switch self {
+        case .membership: "membership"
+        case .parts: "parts"
+        case .direct: "direct"
+        case let .dissemination(.push(topic, _)): "push-\(topic)"
+        case let .dissemination(.ihave(topic, _)): "ihave-\(topic)"
+        case let .dissemination(.iwant(topic, _)): "iwant-\(topic)"
+        }
+    }
 }
 
 extension MemberUpdate: WireEncodable where ID == TradewindWire.Address, Address == PeerEndpoint {

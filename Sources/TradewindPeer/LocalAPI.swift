@@ -275,6 +275,11 @@ public struct LocalAPI: Sendable {
             .set(Double(metrics.counters.undecodable))
         gauge("datagrams_received", help: "datagrams received").set(Double(counters.datagramsReceived))
         gauge("datagrams_sent", help: "datagrams sent").set(Double(counters.datagramsSent))
+        for (kind, count) in metrics.messagesSent.sorted(by: { $0.key < $1.key }) {
+            gauge("messages_sent", labels: [("kind", kind)],
+                  help: "messages sent by kind (membership, dissemination's push/ihave/iwant by topic, parts, direct)")
+                .set(Double(count))
+        }
         gauge("socket_reopens", help: "UDP socket opened again after the system refused a send and closed it")
             .set(Double(counters.socketReopens))
         for reason in TransportCounters.DropReason.allCases {

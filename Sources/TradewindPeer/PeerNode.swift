@@ -41,6 +41,8 @@ public final class PeerNode: Sendable {
         var closed = false
         var submittedAt: [Bytes32: MonotonicInstant] = [:]
         var latencies: [Double] = []
+        /// Messages sent since start, by `GossipEnvelope.kind`.
+        var messagesSent: [String: UInt64] = [:]
         let started = SystemClock.monotonic
 
         init(core: Core, storage: ChainStorage) {
@@ -261,6 +263,7 @@ public final class PeerNode: Sendable {
 
     public struct Metrics: Sendable {
         public var latencies: [Double]
+        public var messagesSent: [String: UInt64]
         public var counters: PeerCore<SystemRandomNumberGenerator>.Counters
         public var invalidMessages: UInt64
         public var evidence: UInt64
@@ -269,7 +272,7 @@ public final class PeerNode: Sendable {
     public func metrics() async -> Metrics? {
         let state = self.state
         return try? await transport.eventLoop.submit {
-            Metrics(latencies: state.value.latencies, counters: state.value.core.counters,
+            Metrics(latencies: state.value.latencies, messagesSent: state.value.messagesSent, counters: state.value.core.counters,
                     invalidMessages: state.value.core.engine.invalidMessages, evidence: state.value.core.engine.evidenceSeen)
         }.get()
     }
@@ -352,6 +355,7 @@ public final class PeerNode: Sendable {
         for output in outputs {
             switch output {
             case let .send(envelope, to):
+                state.value.messagesSent[envelope.kind, default: 0] += 1
                 transport.sendOnEventLoop(envelope.wireEncoded, to: Ed25519.PublicKey(to.publicKey))
             case let .verify(transactions):
                 verifier.check(transactions, on: transport.eventLoop).whenSuccess { checked in
