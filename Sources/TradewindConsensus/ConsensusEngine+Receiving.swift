@@ -401,7 +401,9 @@ extension ConsensusEngine {
         for outcome in execution.included {
             applied[outcome.transaction.sender] = max(applied[outcome.transaction.sender] ?? 0, outcome.transaction.sequence + 1)
         }
-        mempool.recheck(included: execution.included.map(\.id), now: now.monotonic) { applied[$0] ?? 0 }
+        mempool.recheck(included: execution.included.map(\.id), height: block.header.height, now: now.monotonic) {
+            applied[$0] ?? 0
+        }
         if let offenses = try? block.offenses() { for offense in offenses { evidencePool[offense] = nil } }
         // The next height starts once the shell has applied the block: everything it
         // does reads the state after this block, which `state` is not yet.

@@ -238,11 +238,12 @@ public struct ConsensusEngine: Sendable {
             resend(into: &actions)
         }
         // Missed blocks show as a higher height seen. Failing that, a peer on a busy
-        // chain (transactions waiting, or blocks coming faster than the heartbeat) asks
-        // after a sync interval without a commit; on an idle chain it waits for the
-        // heartbeat block it expects to be that late, so an idle mesh stays quiet.
+        // chain (transactions a block could take, or blocks coming well within the
+        // heartbeat) asks after a sync interval without a commit; on an idle chain it
+        // waits for the heartbeat block it expects to be that late, so an idle mesh stays
+        // quiet. Heartbeat blocks seen a little early (clocks, delivery) are not "busy".
         let heartbeat = Duration.milliseconds(ledger.parameters.heartbeatIntervalMs)
-        let busy = !mempool.isEmpty || highestSeen > height || lastCommitGap < heartbeat
+        let busy = hasWork || highestSeen > height || lastCommitGap < heartbeat / 2
         let patience = configuration.syncInterval + (busy ? .zero : heartbeat)
         let overdue = monotonic >= lastCommitAt + patience
         if (highestSeen > height || overdue) && monotonic >= lastSyncRequest + configuration.syncInterval {
@@ -274,8 +275,9 @@ public struct ConsensusEngine: Sendable {
         deadline <= (now.wall + mempool.limits.parkedLifetime).milliseconds
     }
 
-    /// Whether a block at the next block time would carry (or make way for) a transaction.
-    var hasWork: Bool { mempool.hasWork(at: nextBlockTime) }
+    /// Whether a block at the next block time would carry (or make way for) a
+    /// transaction: one not parked behind a missing sequence, not deferred past its time.
+    public var hasWork: Bool { mempool.hasWork(at: nextBlockTime) }
 
     /// Validators wait for round 0's proposer until the earlier of the heartbeat and the
     /// block interval after the first transaction that waits, plus the propose timeout:

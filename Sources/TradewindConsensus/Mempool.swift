@@ -103,6 +103,10 @@ public struct Mempool: Sendable {
     public private(set) var readyCount = 0
     /// No parked transaction expires before this time: `expire` is free until then.
     private var nextExpiry = MonotonicInstant(nanoseconds: .max)
+    /// No entry's last valid height is below this (a lower bound: removals leave it
+    /// low until the next look), so a commit walks the entries only when one may have
+    /// expired.
+    private var lowestLastValidHeight = UInt64.max
     /// Entries with a deadline to wait for (rare): while there are none, readiness is `readyCount`.
     private var deferredCount = 0
 
@@ -169,6 +173,7 @@ public struct Mempool: Sendable {
         change(sender, creatingWith: next) { $0.ids[sequence] = id }
         // Conservative: the newcomer may be (or later become) parked.
         nextExpiry = min(nextExpiry, expiry(of: entry))
+        lowestLastValidHeight = min(lowestLastValidHeight, transaction.lastValidHeight)
         return .added
     }
 
@@ -266,14 +271,27 @@ public struct Mempool: Sendable {
         return picked
     }
 
-    /// After a commit at `now`: drops what the block included and whatever the new
-    /// state makes stale (sequence below the sender's next), promotes parked
-    /// transactions whose gap the block filled, and drops expired parked ones.
-    /// `nextSequence` may answer 0 for a sender the block did not touch.
-    public mutating func recheck(included: some Sequence<Bytes32>, now: MonotonicInstant, nextSequence: (Address) -> UInt64) {
+    /// After a commit of `height` at `now`: drops what the block included, whatever
+    /// the new state makes stale (sequence below the sender's next), transactions no
+    /// later block can take (last valid height reached: a proposer left them out as
+    /// expired, and they would wait here for ever), promotes parked transactions whose
+    /// gap the block filled, and drops expired parked ones. `nextSequence` may answer 0
+    /// for a sender the block did not touch.
+    public mutating func recheck(included: some Sequence<Bytes32>, height: UInt64, now: MonotonicInstant,
+                                 nextSequence: (Address) -> UInt64) {
         // The new next sequences first (one change per sender), then what is left of `included`.
         for sender in Array(queues.keys) { advance(sender, to: nextSequence(sender)) }
         for id in included { remove(id) }
+        if height >= lowestLastValidHeight {
+            lowestLastValidHeight = .max
+            for (id, entry) in entries {
+                if entry.transaction.lastValidHeight <= height {
+                    remove(id)
+                } else {
+                    lowestLastValidHeight = min(lowestLastValidHeight, entry.transaction.lastValidHeight)
+                }
+            }
+        }
         expire(now: now)
     }
 

@@ -288,7 +288,7 @@ public struct LocalAPI: Sendable {
         }
         let sorted = metrics.latencies.sorted()
         for (label, quantile) in [("0.5", 0.5), ("0.99", 0.99)] where !sorted.isEmpty {
-            gauge("commit_latency", unit: "seconds", labels: [("quantile", label)], help: "submission to commit, for transactions submitted here")
+            gauge("commit_latency", unit: "seconds", labels: [("quantile", label)], help: "submission to commit, for transactions submitted here (not those deferred to a deadline)")
                 .set(sorted[min(sorted.count - 1, Int(Double(sorted.count) * quantile))])
         }
         var buffer: [UInt8] = []

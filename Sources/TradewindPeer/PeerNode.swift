@@ -207,7 +207,8 @@ public final class PeerNode: Sendable {
             }
             guard let (submissions, outputs) = submitted else { return unavailable }
             let at = SystemClock.monotonic
-            for submission in submissions { if let id = submission.acceptedID { state.submittedAt[id] = at } }
+            // A deferred transaction waits for its deadline on purpose: its wait is not latency.
+            for case let .accepted(id) in submissions { state.submittedAt[id] = at }
             self.carryOut(outputs)
             self.scheduleTick()
             return submissions

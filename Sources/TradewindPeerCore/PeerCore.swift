@@ -223,11 +223,12 @@ public struct PeerCore<Random: RandomNumberGenerator> {
         let actions = try storage.read { view in engine.tick(now: self.now, state: view) }
         try perform(actions, storage: &storage, into: &out)
         requestPrefetch(into: &out)
-        if !engine.mempool.isEmpty { lastActivity = monotonic }
+        if engine.hasWork { lastActivity = monotonic }
         return out
     }
 
-    /// Nothing is under way: no transaction waits, and for `Configuration.quietAfter`
+    /// Nothing is under way: no transaction waits that a block could take (one parked
+    /// behind a missing sequence or deferred to its deadline does not), and for `Configuration.quietAfter`
     /// no message has set this peer to work (membership's probes and digests of what it
     /// holds do not). Agreement then waits only for a heartbeat (seconds away) and its
     /// timers, gossip only for its periodic rounds: the shell may tick every few

@@ -104,6 +104,20 @@ import TradewindWire
         #expect(small.bytes <= size * 2)
     }
 
+    /// A transaction whose last valid height is reached can go in no later block (a
+    /// proposer leaves it out as expired): the commit of that height drops it, here as
+    /// at the proposer, instead of keeping it waiting for ever.
+    @Test func recheckDropsTransactionsPastTheirLastValidHeight() {
+        var pool = Mempool()
+        _ = Self.add(&pool, Self.transaction(0, 0))
+        _ = Self.add(&pool, Self.transaction(1, 0))
+        // Both are valid up to height 100 (Self.transaction).
+        pool.recheck(included: [], height: 99, now: .zero) { _ in 0 }
+        #expect(pool.count == 2)
+        pool.recheck(included: [], height: 100, now: .zero) { _ in 0 }
+        #expect(pool.count == 0 && pool.bytes == 0 && !pool.hasWork(at: 0))
+    }
+
     @Test func recheckDropsIncludedAndStaleTransactions() {
         var pool = Mempool()
         for sequence in 0..<4 as Range<UInt64> { _ = Self.add(&pool, Self.transaction(0, sequence)) }
@@ -111,7 +125,7 @@ import TradewindWire
         let included = [Self.transaction(0, 0).id, Self.transaction(0, 1).id]
         // Another peer's block also consumed sequence 2 (with a different transaction).
         let zero = Self.keys[0].publicKey.address
-        pool.recheck(included: included, now: .zero) { $0 == zero ? 3 : 0 }
+        pool.recheck(included: included, height: 1, now: .zero) { $0 == zero ? 3 : 0 }
         #expect(pool.count == 2)
         #expect(pool.contains(Self.transaction(0, 3).id))
         #expect(pool.contains(Self.transaction(1, 0).id))
@@ -151,7 +165,7 @@ import TradewindWire
         // An account with nothing pending: its committed next.
         #expect(pool.nextSequence(for: one, committedNext: 9) == 9)
         // A block took 3 and 4 (and another peer's 5): the committed next moves past them.
-        pool.recheck(included: [Self.transaction(0, 3).id, Self.transaction(0, 4).id], now: .zero) { $0 == zero ? 6 : 0 }
+        pool.recheck(included: [Self.transaction(0, 3).id, Self.transaction(0, 4).id], height: 1, now: .zero) { $0 == zero ? 6 : 0 }
         #expect(pool.nextSequence(for: zero, committedNext: 6) == 7)
         // A reader whose committed state lags the pool still gets past what the pool knows is used.
         #expect(pool.nextSequence(for: zero, committedNext: 3) == 7)
@@ -163,12 +177,12 @@ import TradewindWire
         let (t0, t2, t3) = (Self.transaction(0, 0), Self.transaction(0, 2), Self.transaction(0, 3))
         for transaction in [t0, t2, t3] { #expect(Self.add(&pool, transaction) == .added) }
         // A block with sequence 0 only: 2 and 3 stay, still waiting for 1.
-        pool.recheck(included: [t0.id], now: Self.seconds(1)) { $0 == zero ? 1 : 0 }
+        pool.recheck(included: [t0.id], height: 1, now: Self.seconds(1)) { $0 == zero ? 1 : 0 }
         #expect(pool.count == 2)
         #expect(pool.standing(t2.id) == .waiting(missing: 1, expiresAt: Self.seconds(60)))
         #expect(pool.candidates(maxCount: 10, maxBytes: 1 << 20).isEmpty)
         // Another peer's block carries sequence 1 (a transaction this pool never saw): 2 and 3 are ready.
-        pool.recheck(included: [Self.transaction(0, 1, amount: 7).id], now: Self.seconds(2)) { $0 == zero ? 2 : 0 }
+        pool.recheck(included: [Self.transaction(0, 1, amount: 7).id], height: 1, now: Self.seconds(2)) { $0 == zero ? 2 : 0 }
         #expect(pool.standing(t2.id) == .ready && pool.standing(t3.id) == .ready)
         #expect(pool.readyCount == 2)
         #expect(pool.candidates(maxCount: 10, maxBytes: 1 << 20).map(\.id) == [t2.id, t3.id])
@@ -186,7 +200,7 @@ import TradewindWire
         #expect(!pool.contains(parked.id))
         #expect(pool.contains(ready.id) && pool.contains(later.id))
         // Expiry also runs with the recheck after a block.
-        pool.recheck(included: [], now: Self.seconds(90)) { _ in 0 }
+        pool.recheck(included: [], height: 1, now: Self.seconds(90)) { _ in 0 }
         #expect(!pool.contains(later.id))
         #expect(pool.contains(ready.id) && pool.count == 1 && pool.readyCount == 1)
 

@@ -14,7 +14,7 @@ import TradewindWire
     /// A one-authority test network whose authority's store exists, as after a first start.
     static func network() throws -> (out: String, home: PeerHome) {
         let out = try temporaryDirectory("home-version") + "/net"
-        let made = try ChildProcess.run("tradewind", ["testnet", "--authorities", "1", "--out", out, "--base-port", "27100"])
+        let made = try ChildProcess.run("tradewind", ["testnet", "--authorities", "1", "--out", out, "--base-port", String(testBasePort(span: 2))])
         #expect(made.status == 0, "\(made.error)")
         let home = PeerHome(out + "/authority-1")
         try FileManager.default.createDirectory(atPath: home.dataDirectory, withIntermediateDirectories: true)
@@ -65,16 +65,19 @@ import TradewindWire
         #expect(throws: PeerError.self) { try home.checkVersion() }
     }
 
-    @Test func initRefusesAGenesisOfThePreviousRelease() throws {
-        let (out, _) = try Self.network()
-        defer { try? FileManager.default.removeItem(atPath: out) }
-        // Release 0.1.0 wrote no version field.
-        try Self.downgrade(out + "/genesis.json", to: nil)
-        let result = try ChildProcess.run("tradewind", ["init", "--home", out + "/newcomer", "--genesis", out + "/genesis.json",
-                                                        "--network-key", out + "/network.key"])
-        #expect(result.status == 1, "status \(result.status): \(result.error)")
-        #expect(result.error.contains(out + "/genesis.json " + Self.refusal("0.1.0", 1)), "\(result.error)")
-        #expect(!FileManager.default.fileExists(atPath: out + "/newcomer/genesis.json"))
+    @Test func initRefusesAGenesisOfAnEarlierRelease() throws {
+        // The previous release's version byte, and release 0.1.0's genesis with no version field.
+        for (version, release, shown) in [(Self.previous.version, Self.previous.release, Self.previous.version),
+                                          (nil, "0.1.0", 1)] as [(UInt8?, String, UInt8)] {
+            let (out, _) = try Self.network()
+            defer { try? FileManager.default.removeItem(atPath: out) }
+            try Self.downgrade(out + "/genesis.json", to: version)
+            let result = try ChildProcess.run("tradewind", ["init", "--home", out + "/newcomer", "--genesis",
+                                                            out + "/genesis.json", "--network-key", out + "/network.key"])
+            #expect(result.status == 1, "status \(result.status): \(result.error)")
+            #expect(result.error.contains(out + "/genesis.json " + Self.refusal(release, shown)), "\(result.error)")
+            #expect(!FileManager.default.fileExists(atPath: out + "/newcomer/genesis.json"))
+        }
     }
 
     /// The version byte is the first byte of the genesis encoding, so it is in the
