@@ -11,6 +11,12 @@ extension ConsensusEngine {
         var actions: [Action] = []
         resumeIfNeeded(state: state, into: &actions)
         guard !awaitingApply else { return actions }
+        switch message {
+        case .compactBlock, .committedTransactionsRequest:
+            // Gossip's forms of committed blocks: the peer assembles them (PeerCore).
+            return actions
+        default: break
+        }
         if let messageHeight = message.height {
             switch message {
             case .blockRequest, .committedBlock: break
@@ -46,6 +52,8 @@ extension ConsensusEngine {
             if requested < height && requested > 0 { serveCommitted(requested, to: sender, into: &actions) }
         case let .committedBlock(block, certificate):
             receiveCommitted(block, certificate: certificate, certified: false, from: sender, state: state, into: &actions)
+        case .compactBlock, .committedTransactionsRequest:
+            break
         }
         return actions
     }
@@ -84,7 +92,8 @@ extension ConsensusEngine {
 
     // MARK: Transactions
 
-    func body(of id: Bytes32) -> Transaction? {
+    /// A transaction body this engine holds: in the mempool or in a block it decides.
+    public func body(of id: Bytes32) -> Transaction? {
         if let transaction = mempool.transaction(id) { return transaction }
         for candidate in candidates.values { if let body = candidate.bodies[id] { return body } }
         return nil

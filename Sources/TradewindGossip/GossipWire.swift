@@ -8,7 +8,17 @@ public enum GossipEnvelope: Sendable {
     public typealias DisseminationMsg = DisseminationMessage
     public typealias PartsMsg = PartMessage
 
-    public static let version: UInt8 = 1
+    /// Bumped with every change of what peers send each other (docs/PROTOCOL.md §6):
+    /// a message of another version is refused whole and its sender told of once.
+    public static let version: UInt8 = 2
+    /// The releases that spoke each version, for the message that refuses one.
+    public static func releases(speaking version: UInt8) -> String {
+        switch version {
+        case 1: return "Tradewind 0.1.0 to 0.3.0"
+        case 2: return "Tradewind 0.3.1"
+        default: return version > Self.version ? "a release newer than this one" : "an unknown release"
+        }
+    }
     public static let maxUpdates = 256
     public static let maxIDs = 64
     public static let maxPayload = 64 << 10

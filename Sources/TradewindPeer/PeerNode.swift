@@ -370,6 +370,12 @@ public final class PeerNode: Sendable {
                 learn(member, at: endpoint)
             case let .committed(block, certificate, execution):
                 record(block, certificate: certificate, execution: execution)
+            case let .refusedVersion(member, version):
+                logger.warning("""
+                    refused messages from \(member): gossip version \(version) \
+                    (\(GossipEnvelope.releases(speaking: version))); this peer speaks version \
+                    \(GossipEnvelope.version) (Tradewind \(Release.version)): run one release across the mesh
+                    """)
             }
         }
     }

@@ -47,6 +47,10 @@ extension PeerCore {
                 return
             }
             let transaction = identified.transaction
+            // A body a compact block waits for (the block is certified; the id binds it).
+            if assembly.wants(id) {
+                try conclude(assembly.fill(transaction, id: id), storage: &storage, into: &out)
+            }
             let committedNext = try storage.read { view in
                 ((try? StateOverlay(base: view).record(.account(transaction.sender), as: AccountState.self)) ?? nil)?
                     .nextSequence ?? 0
@@ -70,8 +74,12 @@ extension PeerCore {
                 verify.append(transaction)
             }
         case .blocks:
-            guard let message = try? ConsensusMessage(wireEncoded: payload),
-                  case let .committedBlock(block, certificate) = message else {
+            let message = try? ConsensusMessage(wireEncoded: payload)
+            if case let .compactBlock(compact) = message {
+                try receive(compact, payload: payload, id: id, from: sender, storage: &storage, into: &out)
+                return
+            }
+            guard case let .committedBlock(block, certificate) = message else {
                 settle(topic, payload: payload, id: id, .reject, into: &out)
                 return
             }
@@ -134,6 +142,101 @@ extension PeerCore {
         return .accept
     }
 
+    // MARK: Compact blocks
+
+    /// A compact block from gossip: rebuilt from the mempool when every body is here,
+    /// else assembled while the missing bodies are fetched. It is judged (and relayed)
+    /// as the whole block once complete; the copy's verdict waits until then.
+    mutating func receive<Storage: PeerStorage>(_ compact: CompactBlock, payload: [UInt8], id: Bytes32,
+                                                from sender: Address, storage: inout Storage,
+                                                into out: inout [Output]) throws(PeerStorageError) {
+        let header = compact.header
+        let height = header.height
+        let copy = BlockAssembly.Copy(gossipID: id, payload: payload, certificate: compact.certificate, sender: sender)
+        if height <= engine.head.height {
+            settle(.blocks, payload: payload, id: id, verdictForCommitted(header.id, copy.certificate), into: &out)
+            return
+        }
+        guard compact.certificate.height == height, compact.certificate.blockID == header.id,
+              compact.transactionIDs.count <= Int(engine.ledger.parameters.maxTransactionsPerBlock),
+              Ledger.transactionsRoot(compact.transactionIDs) == header.transactionsRoot else {
+            settle(.blocks, payload: payload, id: id, .reject, into: &out)
+            return
+        }
+        // Farther ahead than prefetch would hold: of no use yet; it can come again.
+        guard height <= engine.head.height + prefetch.configuration.window else {
+            settle(.blocks, payload: payload, id: id, .notYet, into: &out)
+            return
+        }
+        if assembly.addCopy(copy, of: header.id) { return }
+        var bodies: [Bytes32: Transaction] = [:]
+        for transactionID in compact.transactionIDs {
+            if let body = engine.body(of: transactionID) { bodies[transactionID] = body }
+        }
+        if let block = compact.block(bodies: bodies) {
+            counters.compactBlocksFromMempool += 1
+            try conclude([.init(block: block, copies: [copy])], storage: &storage, into: &out)
+            return
+        }
+        guard let requests = assembly.start(compact, copy: copy, bodies: bodies, now: now.monotonic) else {
+            settle(.blocks, payload: payload, id: id, .notYet, into: &out)
+            return
+        }
+        counters.compactBlocksFetched += 1
+        send(requests, into: &out)
+    }
+
+    /// Blocks assembled: each copy is judged in turn (the first that verifies commits
+    /// the block; later copies are relayed only if they carry the certificate it
+    /// committed with).
+    mutating func conclude<Storage: PeerStorage>(_ completed: [BlockAssembly.Completed], storage: inout Storage,
+                                                 into out: inout [Output]) throws(PeerStorageError) {
+        for entry in completed {
+            for copy in entry.copies {
+                let verdict = judge(entry.block, certificate: copy.certificate, from: copy.sender)
+                settle(.blocks, payload: copy.payload, id: copy.gossipID, verdict, into: &out)
+                guard case .accept = verdict, markSpread(entry.block) else { continue }
+                counters.blocksRelayed += 1
+                try deliverCommitted(entry.block, certificate: copy.certificate, certified: true, from: copy.sender,
+                                     storage: &storage, into: &out)
+            }
+        }
+    }
+
+    /// The verdict on a copy of a block at a height already committed here: relayed
+    /// if it is the block committed, with the very certificate this peer holds.
+    func verdictForCommitted(_ blockID: Bytes32, _ certificate: CommitCertificate) -> Dissemination<Address, Random>.Verdict {
+        blockID == engine.head.blockID && certificate == engine.head.certificate ? .accept : .ignore
+    }
+
+    /// Body requests for compact blocks: to the member named, else to one that holds the height.
+    mutating func send(_ requests: [BlockAssembly.Request], into out: inout [Output]) {
+        for request in requests {
+            guard let member = request.member ?? blockSources(for: request.height).first else { continue }
+            sendDirect(.committedTransactionsRequest(height: request.height, ids: request.ids), to: member, into: &out)
+        }
+    }
+
+    /// Retries of body requests; copies of blocks given up on are let go (the
+    /// engine's catch-up fetches such a block whole).
+    mutating func tickAssembly<Storage: PeerStorage>(storage: inout Storage, into out: inout [Output]) throws(PeerStorageError) {
+        guard assembly.pendingCount > 0 else { return }
+        let (requests, abandoned) = assembly.tick(now: now.monotonic)
+        send(requests, into: &out)
+        for copy in abandoned { settle(.blocks, payload: copy.payload, id: copy.gossipID, .ignore, into: &out) }
+    }
+
+    /// Answers a request for bodies of a block committed here.
+    mutating func answerCommittedTransactions<Storage: PeerStorage>(height: UInt64, ids: [Bytes32], to member: Address,
+                                                                    storage: inout Storage,
+                                                                    into out: inout [Output]) throws(PeerStorageError) {
+        guard height > 0, height <= engine.head.height, !ids.isEmpty,
+              let stored = try storage.committedBlock(at: height) else { return }
+        let wanted = Set(ids.prefix(ConsensusMessage.maxTransactionsPerMessage))
+        let found = stored.block.transactions.filter { wanted.contains(IdentifiedTransaction($0).id) }
+        if !found.isEmpty { sendDirect(.transactions(found), to: member, into: &out) }
+    }
+
     /// A transaction back from the signature check.
     mutating func settleChecked<Storage: PeerStorage>(_ checked: CheckedTransaction, origin: Origin, storage: inout Storage,
                                                       into out: inout [Output]) throws(PeerStorageError) {
@@ -190,10 +293,15 @@ extension PeerCore {
                                                       storage: inout Storage, into out: inout [Output]) throws(PeerStorageError) {
         switch message {
         case let .transactions(transactions):
-            // Answers to this peer's transaction requests: signatures are checked off the loop.
+            // Answers to this peer's transaction requests: bodies a compact block waits
+            // for complete it; the rest have their signatures checked off the loop.
             var toVerify: [Transaction] = []
             for transaction in transactions.prefix(ConsensusMessage.maxTransactionsPerMessage) {
                 let identified = IdentifiedTransaction(transaction)
+                if assembly.wants(identified.id) {
+                    try conclude(assembly.fill(transaction, id: identified.id), storage: &storage, into: &out)
+                    continue
+                }
                 guard awaitingSignature[identified.id] == nil else { continue }
                 awaitingSignature[identified.id] = .direct
                 toVerify.append(transaction)
@@ -202,6 +310,11 @@ extension PeerCore {
         case let .committedBlock(block, certificate):
             try deliverCommitted(block, certificate: certificate, certified: false, from: sender, storage: &storage,
                                  into: &out)
+        case let .committedTransactionsRequest(height, ids):
+            try answerCommittedTransactions(height: height, ids: ids, to: sender, storage: &storage, into: &out)
+        case .compactBlock:
+            // Gossip's form only: a direct answer is a whole block.
+            break
         default:
             let actions = try storage.read { view in engine.receive(message, from: sender, now: now, state: view) }
             try perform(actions, storage: &storage, into: &out)

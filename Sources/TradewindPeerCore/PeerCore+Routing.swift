@@ -60,8 +60,8 @@ extension PeerCore {
                           into: &out)
         case let .blockRequest(height):
             for member in blockSources(for: height) { sendDirect(message, to: member, into: &out) }
-        case .transactionRequest, .committedBlock:
-            // The engine addresses these to one member; nothing to spread.
+        case .transactionRequest, .committedBlock, .compactBlock, .committedTransactionsRequest:
+            // The engine addresses these to one member (or never sends them); nothing to spread.
             break
         }
     }
@@ -98,6 +98,10 @@ extension PeerCore {
         membership.setHeight(block.header.height)
         out.append(.committed(block, certificate, execution))
         for outcome in execution.included { submittedHere[outcome.id] = nil }
+        for (blockID, copy) in assembly.drop(through: block.header.height) {
+            settle(.blocks, payload: copy.payload, id: copy.gossipID, verdictForCommitted(blockID, copy.certificate),
+                   into: &out)
+        }
         // The proposer publishes; every other peer relays what it checked. (Each
         // authority's certificate may differ, so each would start its own copy.)
         if !configuration.allToAllBaseline && block.header.proposer == identity {
@@ -107,13 +111,20 @@ extension PeerCore {
     }
 
     /// Publishes a committed block with its certificate: pushed whole when small,
-    /// else as parts.
+    /// else as a compact block (peers hold most bodies already), else as parts.
     mutating func spread(_ block: Block, certificate: CommitCertificate, into out: inout [Output]) {
         guard markSpread(block) else { return }
         let bytes = ConsensusMessage.committedBlock(block, certificate).wireEncoded
         let monotonic = now.monotonic
         if bytes.count <= configuration.maxPushedBlock {
             performGossip(dissemination.publish(.blocks, payload: bytes, now: monotonic), into: &out)
+            return
+        }
+        let compact = ConsensusMessage.compactBlock(CompactBlock(
+            header: block.header, transactionIDs: block.transactions.map { IdentifiedTransaction($0).id },
+            evidence: block.evidence, certificate: certificate)).wireEncoded
+        if configuration.compactBlocks && compact.count <= configuration.maxDirectMessage {
+            performGossip(dissemination.publish(.blocks, payload: compact, now: monotonic), into: &out)
         } else if bytes.count <= configuration.parts.maxObjectSize {
             let offered = parts.offer(bytes, tag: PeerObjectTag.committedBlock, now: monotonic)
             for action in offered.actions { if case let .send(part, to) = action { out.append(.send(.parts(part), to: to)) } }

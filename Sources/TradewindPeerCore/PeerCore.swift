@@ -26,7 +26,8 @@ public enum PeerObjectTag {
 ///   full mesh), as do consensus messages too large for one message (as parts);
 /// - transactions, evidence and committed blocks with their certificates travel by
 ///   gossip: a push to a few members, digests to a few more, pulls and
-///   anti-entropy; each peer relays only what it checked and would accept itself;
+///   anti-entropy; each peer relays only what it checked and would accept itself.
+///   A block travels compact (transaction ids), rebuilt from mempools (`BlockAssembly`);
 /// - requests (blocks, transaction bodies) go to a few members that can answer,
 ///   and answers go to whoever asked, at the address its datagram came from.
 ///
@@ -40,10 +41,15 @@ public struct PeerCore<Random: RandomNumberGenerator> {
         public var dissemination = Dissemination<Address, Random>.Configuration()
         public var parts = PartTransfer<Address, Random>.Configuration()
         public var prefetch = BlockPrefetch.Configuration()
+        public var assembly = BlockAssembly.Configuration()
         /// Largest encoded message sent as one transport message; larger ones go as parts.
         public var maxDirectMessage = 60 * 1024 - 64
-        /// Committed blocks up to this size are pushed whole; larger ones spread as parts.
+        /// Committed blocks up to this size are pushed whole; larger ones spread as
+        /// compact blocks (or as parts, when even the compact form exceeds one message).
         public var maxPushedBlock = 1_024
+        /// Larger blocks spread as header, transaction ids and certificate, rebuilt from
+        /// mempools. Off only to measure the parts-only spreading of 0.3.0 against.
+        public var compactBlocks = true
         /// How often the gossip cores (membership, dissemination, parts) get a tick;
         /// agreement gets every tick the shell gives.
         public var gossipTickInterval: Duration = .milliseconds(50)
@@ -72,6 +78,9 @@ public struct PeerCore<Random: RandomNumberGenerator> {
         case learn(Address, PeerEndpoint)
         /// A block the storage has committed (for metrics and logs).
         case committed(Block, CommitCertificate, Ledger.Execution)
+        /// A member sent a message of another gossip version (`GossipEnvelope.version`):
+        /// it runs another release and is not understood. Given once per member.
+        case refusedVersion(Address, version: UInt8)
 
         /// Whether this is agreement, dissemination or a commit at work (membership's
         /// steady probing and learnt endpoints are not).
@@ -81,7 +90,7 @@ public struct PeerCore<Random: RandomNumberGenerator> {
                 if case .membership = envelope { return false }
                 return true
             case .verify, .committed: return true
-            case .learn: return false
+            case .learn, .refusedVersion: return false
             }
         }
     }
@@ -106,6 +115,11 @@ public struct PeerCore<Random: RandomNumberGenerator> {
         public var blocksRelayed: UInt64 = 0
         public var transactionsRelayed: UInt64 = 0
         public var reannounced: UInt64 = 0
+        /// Compact blocks rebuilt from the mempool alone, and those that needed bodies fetched.
+        public var compactBlocksFromMempool: UInt64 = 0
+        public var compactBlocksFetched: UInt64 = 0
+        /// Messages refused for being of another gossip version (another release).
+        public var otherVersion: UInt64 = 0
     }
 
     /// Where a transaction awaiting its signature check came from.
@@ -123,6 +137,8 @@ public struct PeerCore<Random: RandomNumberGenerator> {
     public internal(set) var dissemination: Dissemination<Address, Random>
     var parts: PartTransfer<Address, Random>
     public internal(set) var prefetch: BlockPrefetch
+    /// Compact blocks from gossip waiting for transaction bodies.
+    public internal(set) var assembly: BlockAssembly
     var random: Random
     var awaitingSignature: [Bytes32: Origin] = [:]
     /// Committed blocks this peer published or relayed, by height (the last 64).
@@ -130,6 +146,8 @@ public struct PeerCore<Random: RandomNumberGenerator> {
     /// Transactions submitted here that wait for an earlier sequence: announced again
     /// when they become ready (relays that were behind may have ignored them as early).
     var submittedHere: [Bytes32: (sender: Address, sequence: UInt64, payload: [UInt8])] = [:]
+    /// Members that sent a message of another gossip version (reported once each).
+    var refusedVersion: Set<Address> = []
     /// Endpoints handed to the shell (`learn`), so each is handed over once.
     var learned: [Address: PeerEndpoint] = [:]
     /// When each member was last heard from: any authenticated message counts.
@@ -156,6 +174,7 @@ public struct PeerCore<Random: RandomNumberGenerator> {
                                       configuration: configuration.dissemination, random: random(1))
         parts = PartTransfer(configuration: configuration.parts, random: random(2))
         prefetch = BlockPrefetch(configuration: configuration.prefetch)
+        assembly = BlockAssembly(configuration: configuration.assembly)
         self.random = random(3)
         membership.setHeight(engine.head.height)
         for (member, seedEndpoint) in seeds.sorted(by: { $0.key < $1.key }) where member != identity {
@@ -168,8 +187,17 @@ public struct PeerCore<Random: RandomNumberGenerator> {
     /// A datagram payload `sender` sent (authenticated by the transport).
     public mutating func receive<Storage: PeerStorage>(_ bytes: [UInt8], from sender: Address, now: PeerTime,
                                                        storage: inout Storage) throws(PeerStorageError) -> [Output] {
-        guard let envelope = try? GossipEnvelope(wireEncoded: bytes) else {
-            counters.undecodable += 1
+        let envelope: GossipEnvelope
+        do {
+            envelope = try GossipEnvelope(wireEncoded: bytes)
+        } catch {
+            if case let .unsupportedVersion(_, version) = error {
+                counters.otherVersion += 1
+                // Told once per member: a peer of another release is not one to follow.
+                if refusedVersion.insert(sender).inserted { return [.refusedVersion(sender, version: version)] }
+            } else {
+                counters.undecodable += 1
+            }
             return []
         }
         return try receive(envelope, from: sender, now: now, storage: &storage)
@@ -249,6 +277,7 @@ public struct PeerCore<Random: RandomNumberGenerator> {
         parts.setPeers(alive)
         try perform(dissemination.tick(now: monotonic), storage: &storage, into: &out)
         try perform(parts.tick(now: monotonic), storage: &storage, into: &out)
+        try tickAssembly(storage: &storage, into: &out)
     }
 
     /// Transactions a client handed to this peer, signatures already checked by the

@@ -1,4 +1,4 @@
 /// The software release, shown by `tradewind --version` and in peer status.
 public enum Release {
-    public static let version = "0.3.0"
+    public static let version = "0.3.1"
 }

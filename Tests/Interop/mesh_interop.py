@@ -38,6 +38,9 @@ from noise_interop import blake2b, ed25519_public_to_x25519, ed25519_seed_to_x25
 
 # --- §1 the canonical encoding ---------------------------------------------------
 
+# The first byte of every gossip message (§6): 2 since release 0.3.1 (compact blocks).
+GOSSIP_VERSION = 2
+
 
 def varint(value: int) -> bytes:
     out = bytearray()
@@ -301,20 +304,20 @@ def member_update(member: bytes, ip: bytes, port: int) -> bytes:
 
 def answer_ping(session: Session, reader: Reader) -> None:
     """An ack (kind 1) with the ping's sequence, so the member is not suspected."""
-    session.send(bytes([1]) + varint(1) + varint(reader.varint()) + varint(0))
+    session.send(bytes([GOSSIP_VERSION]) + varint(1) + varint(reader.varint()) + varint(0))
 
 
 def request_block(session: Session, height: int, seconds: float = 10):
     """A block request (consensus tag 6) as a direct message (kind 30); the committed
     block (consensus tag 7) that comes back, or None."""
-    session.send(bytes([1]) + varint(30) + length_prefixed(bytes([6]) + varint(height)))
+    session.send(bytes([GOSSIP_VERSION]) + varint(30) + length_prefixed(bytes([6]) + varint(height)))
     deadline = time.time() + seconds
     while time.time() < deadline:
         message = session.receive(deadline)
         if message is None:
             return None
         reader = Reader(message)
-        if reader.u8() != 1:
+        if reader.u8() != GOSSIP_VERSION:
             continue
         kind = reader.varint()
         if kind == 30:
@@ -385,7 +388,7 @@ def main() -> int:
 
         # 1. Join (§6.1): a sync holding our own update.
         update = member_update(own_ed, bytes([127, 0, 0, 1]), own_port)
-        session.send(bytes([1]) + varint(5) + varint(1) + update + bytes([0]))
+        session.send(bytes([GOSSIP_VERSION]) + varint(5) + varint(1) + update + bytes([0]))
         joined = False
         deadline = time.time() + 10
         while time.time() < deadline and not joined:
@@ -393,7 +396,7 @@ def main() -> int:
             if message is None:
                 break
             reader = Reader(message)
-            assert reader.u8() == 1
+            assert reader.u8() == GOSSIP_VERSION
             kind = reader.varint()
             if kind == 5:
                 count = reader.varint()
@@ -408,7 +411,7 @@ def main() -> int:
                                last_valid=status["height"] + 1000, to=authority_1, asset="USD", amount=125,
                                memo=b"from python")
         transaction_id = blake2b(transaction, 32)
-        session.send(bytes([1]) + varint(10) + bytes([0]) + length_prefixed(transaction))
+        session.send(bytes([GOSSIP_VERSION]) + varint(10) + bytes([0]) + length_prefixed(transaction))
 
         # 3. Committed, as authority-1's API reports it (answering pings meanwhile).
         committed = None
@@ -417,7 +420,7 @@ def main() -> int:
             message = session.receive(time.time() + 0.3)
             if message:
                 reader = Reader(message)
-                if reader.u8() == 1 and reader.varint() == 0:
+                if reader.u8() == GOSSIP_VERSION and reader.varint() == 0:
                     answer_ping(session, reader)
             try:
                 view = api_get(api_port, f"transactions/{transaction_id.hex()}")
@@ -458,7 +461,7 @@ def main() -> int:
         # endpoint (this mesh is IPv4) is not reached for, and authority-1 keeps
         # committing and answering.
         hearsay = member_update(public_key(os.urandom(32)), bytes(15) + bytes([1]), 9)
-        roamer.send(bytes([1]) + varint(4) + varint(1) + hearsay)
+        roamer.send(bytes([GOSSIP_VERSION]) + varint(4) + varint(1) + hearsay)
         before = api_get(api_port, "status")["height"]
         time.sleep(3)
         after = api_get(api_port, "status")["height"]

@@ -161,7 +161,7 @@ struct ChainNode: SimulatedNode {
                 do { pending += try core.checked(checked, now: Self.time(clock), storage: &store) } catch {
                     failures.append("\(error)")
                 }
-            case .learn:
+            case .learn, .refusedVersion:
                 break
             case let .committed(block, _, execution):
                 commits.append((block.header.height, block.header.id, execution.stateRoot, clock))

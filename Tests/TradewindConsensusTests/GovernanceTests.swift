@@ -140,10 +140,21 @@ import TradewindWire
         let (block, certificate) = blocks[1]
         for message: ConsensusMessage in [.committedBlock(block, certificate), .blockRequest(height: 7),
                                           .vote(Vote(kind: .prevote, height: 3, round: 2, blockID: nil, validator: certificate.signatures[0].validator)),
-                                          .transactionRequest(height: 2, ids: [block.header.id])] {
+                                          .transactionRequest(height: 2, ids: [block.header.id]),
+                                          .compactBlock(CompactBlock(header: block.header,
+                                                                     transactionIDs: block.transactions.map(\.id),
+                                                                     evidence: block.evidence, certificate: certificate)),
+                                          .committedTransactionsRequest(height: 2, ids: [block.header.id])] {
             let decoded = try ConsensusMessage(wireEncoded: message.wireEncoded)
             #expect(decoded == message)
+            // One byte more, or one less, is refused.
+            #expect(throws: WireError.self) { try ConsensusMessage(wireEncoded: message.wireEncoded + [0]) }
+            #expect(throws: WireError.self) { try ConsensusMessage(wireEncoded: Array(message.wireEncoded.dropLast())) }
         }
+        // A request for more bodies than one answer carries is refused.
+        let tooMany = ConsensusMessage.committedTransactionsRequest(
+            height: 2, ids: Array(repeating: block.header.id, count: ConsensusMessage.maxTransactionsPerMessage + 1))
+        #expect(throws: WireError.self) { try ConsensusMessage(wireEncoded: tooMany.wireEncoded) }
         // Certificate signatures out of order are refused on decode.
         var unsorted = certificate
         unsorted.signatures.reverse()

@@ -13,16 +13,16 @@ import TradewindWire
         ("join: sync with the newcomer's own update",
          .membership(.sync(members: [.init(id: member, incarnation: 0, status: .alive, address: endpoint, role: .participant,
                                            height: 0, reporter: nil)], isReply: false)),
-         "0105011111111111111111111111111111111111111111111111111111111111111111000004c000020a1b5900000000"),
-        ("ping, sequence 1, no updates", .membership(.ping(sequence: 1, updates: [])), "01000100"),
+         "0205011111111111111111111111111111111111111111111111111111111111111111000004c000020a1b5900000000"),
+        ("ping, sequence 1, no updates", .membership(.ping(sequence: 1, updates: [])), "02000100"),
         ("push of a 3-byte transaction payload", .dissemination(.push(.transactions, payload: [0xaa, 0xbb, 0xcc])),
-         "010a0003aabbcc"),
+         "020a0003aabbcc"),
         ("ihave, blocks topic, one id", .dissemination(.ihave(.blocks, ids: [root])),
-         "010b0201abababababababababababababababababababababababababababababababab"),
+         "020b0201abababababababababababababababababababababababababababababababab"),
         ("part announce: 3 parts, 2000 bytes, tag 0xB0 (a committed block)",
          .parts(.announce(root: root, count: 3, size: 2000, tag: 0xB0)),
-         "0114abababababababababababababababababababababababababababababababab00000003000007d0b001"),
-        ("direct: block request for height 7", .direct([6, 7]), "011e020607"),
+         "0214abababababababababababababababababababababababababababababababab00000003000007d0b001"),
+        ("direct: block request for height 7", .direct([6, 7]), "021e020607"),
     ]
 
     @Test func documentedBytes() throws {

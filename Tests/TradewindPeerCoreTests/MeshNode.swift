@@ -119,6 +119,12 @@ struct MeshNode: SimulatedNode {
     var known = Set<Bytes32>()
     /// The simulated time of the input being handled.
     var clock: MonotonicInstant = .zero
+    /// Drops every transaction pushed or announced to this peer, as if it had been
+    /// away while they spread: it learns of them only from blocks and requests.
+    var deafToTransactionGossip = false
+    /// Bytes of envelopes received, by kind, when `countsReceived`.
+    var countsReceived = false
+    var receivedByKind: [String: Int] = [:]
 
     /// The simulator's clock as both of a peer's clocks: the wall clock starts at genesis.
     static func time(_ simulated: MonotonicInstant) -> PeerTime {
@@ -154,6 +160,15 @@ struct MeshNode: SimulatedNode {
 
     mutating func receive(_ message: [UInt8], from sender: Address, now: MonotonicInstant) -> [(to: Address, message: [UInt8])] {
         clock = now
+        if countsReceived || deafToTransactionGossip, let envelope = try? GossipEnvelope(wireEncoded: message) {
+            if countsReceived { receivedByKind[Self.kind(envelope), default: 0] += message.count }
+            if deafToTransactionGossip, case let .dissemination(gossip) = envelope {
+                switch gossip {
+                case .push(.transactions, _), .ihave(.transactions, _): return []
+                default: break
+                }
+            }
+        }
         return step { core, storage throws(PeerStorageError) in try core.receive(message, from: sender, now: Self.time(now), storage: &storage) }
     }
 
@@ -203,7 +218,7 @@ struct MeshNode: SimulatedNode {
                 do { pending += try core.checked(checked, now: Self.time(clock), storage: &storage) } catch {
                     failures.append("\(error)")
                 }
-            case .learn:
+            case .learn, .refusedVersion:
                 break
             case let .committed(block, certificate, _):
                 commits.append((block.header.height, block.header.id,
@@ -246,8 +261,9 @@ struct MeshNode: SimulatedNode {
             case .vote: return "direct vote"
             case .committedBlock: return "direct block"
             case .transactions: return "direct transactions"
-            case .blockRequest, .transactionRequest: return "direct request"
+            case .blockRequest, .transactionRequest, .committedTransactionsRequest: return "direct request"
             case .evidence: return "direct evidence"
+            case .compactBlock: return "direct compact block"
             case nil: return "direct (undecodable)"
             }
         }

@@ -13,6 +13,11 @@ public enum ConsensusMessage: Hashable, Sendable {
     /// Asks for the committed block at `height` with its certificate.
     case blockRequest(height: UInt64)
     case committedBlock(Block, CommitCertificate)
+    /// A committed block without its transaction bodies (gossip's form of a block).
+    case compactBlock(CompactBlock)
+    /// Asks a peer that committed `height` for the bodies of these of its transactions
+    /// (to complete a compact block); answered with `transactions`.
+    case committedTransactionsRequest(height: UInt64, ids: [Bytes32])
 
     /// The height a message is about: a receiver further ahead answers with the
     /// committed block of that height.
@@ -22,6 +27,8 @@ public enum ConsensusMessage: Hashable, Sendable {
         case let .vote(vote): return vote.height
         case let .transactionRequest(height, _), let .blockRequest(height): return height
         case let .committedBlock(block, _): return block.header.height
+        case let .compactBlock(compact): return compact.header.height
+        case let .committedTransactionsRequest(height, _): return height
         case .evidence, .transactions: return nil
         }
     }
@@ -53,6 +60,13 @@ extension ConsensusMessage: WireCodable {
             writer.writeUInt8(7)
             writer.write(block)
             writer.write(certificate)
+        case let .compactBlock(compact):
+            writer.writeUInt8(8)
+            writer.write(compact)
+        case let .committedTransactionsRequest(height, ids):
+            writer.writeUInt8(9)
+            writer.writeVarint(height)
+            writer.writeArray(ids) { $0.write($1) }
         }
     }
 
@@ -76,6 +90,13 @@ extension ConsensusMessage: WireCodable {
         case 7:
             let block = try reader.read(Block.self)
             self = .committedBlock(block, try reader.read())
+        case 8: self = .compactBlock(try reader.read())
+        case 9:
+            let height = try reader.readVarint()
+            let ids = try reader.readArray(maxCount: ConsensusMessage.maxTransactionsPerMessage) {
+                (r: inout WireReader) throws(WireError) in try r.read(Bytes32.self)
+            }
+            self = .committedTransactionsRequest(height: height, ids: ids)
         default: throw .unknownTag(type: "ConsensusMessage", tag: UInt64(tag))
         }
     }
