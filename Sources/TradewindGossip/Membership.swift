@@ -86,7 +86,7 @@ public struct Membership<ID: Hashable & Comparable & Sendable, Address: Hashable
     public func status(of id: ID) -> MemberStatus? { id == myself.id ? .alive : members[id]?.status }
 
     /// The highest chain height any live member advertises.
-    public var highestAdvertisedHeight: UInt64 { liveMembers.map(\.height).max() ?? myself.height }
+    public var highestAdvertisedHeight: UInt64 { liveMembers.map { $0.height }.max() ?? myself.height }
 
     /// Advertises a new chain height (carried in this node's own updates).
     public mutating func setHeight(_ height: UInt64) {
@@ -204,7 +204,7 @@ public struct Membership<ID: Hashable & Comparable & Sendable, Address: Hashable
                 probeIndex += 1
                 if let member = members[candidate], member.status != .dead { return candidate }
             }
-            probeOrder = members.values.filter { $0.status != .dead }.map(\.id).sorted()
+            probeOrder = members.values.filter { $0.status != .dead }.map { $0.id }.sorted()
             probeOrder.shuffle(using: &random)
             probeIndex = 0
             if probeOrder.isEmpty { return nil }
@@ -214,7 +214,7 @@ public struct Membership<ID: Hashable & Comparable & Sendable, Address: Hashable
 
     private mutating func sendIndirectProbes(_ current: inout Probe, now: MonotonicInstant, into out: inout [Outgoing]) {
         current.indirectSent = true
-        let helpers = liveMembers.filter { $0.id != current.target && $0.status == .alive }.map(\.id).sorted()
+        let helpers = liveMembers.filter { $0.id != current.target && $0.status == .alive }.map { $0.id }.sorted()
             .shuffled(using: &random).prefix(configuration.indirectChecks)
         current.expectedNacks = helpers.count
         for helper in helpers {
@@ -282,7 +282,7 @@ public struct Membership<ID: Hashable & Comparable & Sendable, Address: Hashable
 
     /// Probes one dead member, or a seed that is not a member, now and then.
     private mutating func probeDeadOrSeed(into out: inout [Outgoing]) {
-        var candidates = members.values.filter { $0.status == .dead }.map(\.id).sorted()
+        var candidates = members.values.filter { $0.status == .dead }.map { $0.id }.sorted()
         candidates += seeds.keys.filter { members[$0] == nil }.sorted()
         guard !candidates.isEmpty else { return }
         let target = candidates[Int.random(in: 0..<candidates.count, using: &random)]
@@ -298,7 +298,7 @@ public struct Membership<ID: Hashable & Comparable & Sendable, Address: Hashable
     }
 
     private mutating func pushPull(into out: inout [Outgoing]) {
-        let alive = members.values.filter { $0.status != .dead }.map(\.id).sorted()
+        let alive = members.values.filter { $0.status != .dead }.map { $0.id }.sorted()
         guard !alive.isEmpty else { return }
         let target = alive[Int.random(in: 0..<alive.count, using: &random)]
         out.append((target, .sync(members: fullState(), isReply: false)))
@@ -355,7 +355,7 @@ public struct Membership<ID: Hashable & Comparable & Sendable, Address: Hashable
 
     private mutating func gossip(into out: inout [Outgoing]) {
         guard !broadcasts.isEmpty else { return }
-        let targets = members.values.filter { $0.status != .dead }.map(\.id).sorted()
+        let targets = members.values.filter { $0.status != .dead }.map { $0.id }.sorted()
             .shuffled(using: &random).prefix(configuration.gossipFanout)
         for target in targets {
             let updates = piggyback()

@@ -69,7 +69,7 @@ extension PeerCore {
     /// A few members that should hold `height`: alive ones advertising it, else authorities.
     mutating func blockSources(for height: UInt64) -> [Address] {
         let advertising = membership.members.values
-            .filter { $0.status == .alive && $0.height >= height }.map(\.id).sorted()
+            .filter { $0.status == .alive && $0.height >= height }.map { $0.id }.sorted()
         let pool = advertising.isEmpty ? engine.validators.filter { $0 != identity } : advertising
         return Array(pool.shuffled(using: &random).prefix(configuration.blockRequestFanout))
     }

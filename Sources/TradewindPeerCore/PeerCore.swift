@@ -210,7 +210,7 @@ public struct PeerCore<Random: RandomNumberGenerator> {
         let out = try handle(envelope, from: sender, storage: &storage)
         // A message that set this peer to work (it answered, relayed, pulled or committed)
         // ends the quiet; a digest of what it already holds does not.
-        if out.contains(where: \.isWork) { lastActivity = self.now.monotonic }
+        if out.contains { $0.isWork } { lastActivity = self.now.monotonic }
         return out
     }
 
@@ -272,7 +272,7 @@ public struct PeerCore<Random: RandomNumberGenerator> {
         if lastHeard.count > membership.members.count {
             lastHeard = lastHeard.filter { membership.members[$0.key] != nil }
         }
-        let alive = membership.members.values.filter { $0.status == .alive }.map(\.id)
+        let alive = membership.members.values.filter { $0.status == .alive }.map { $0.id }
         dissemination.setPeers(alive)
         parts.setPeers(alive)
         try perform(dissemination.tick(now: monotonic), storage: &storage, into: &out)

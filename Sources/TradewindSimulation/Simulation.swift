@@ -107,7 +107,7 @@ public struct Simulation<Node: SimulatedNode> {
 
     /// Gives direct access to a node's state (for inspection or to inject inputs).
     public mutating func with<R>(_ id: ID, _ body: (inout Node) -> R) -> R? {
-        guard nodes[id] != nil else { return nil }
+        guard nodes.keys.contains(id) else { return nil }
         return body(&nodes[id]!)
     }
 
@@ -161,13 +161,14 @@ public struct Simulation<Node: SimulatedNode> {
             now = eventTime
             switch event {
             case let .deliver(message, from, to):
-                guard !crashed.contains(to), nodes[to] != nil, reachable(from, to) else { continue }
+                // `nodes.keys.contains`, not `nodes[to] != nil`: that would copy the whole node.
+                guard !crashed.contains(to), nodes.keys.contains(to), reachable(from, to) else { continue }
                 messagesDelivered += 1
                 onDeliver?(from, to, message, now)
                 let outgoing = nodes[to]!.receive(message, from: from, now: now)
                 send(outgoing, from: to)
             case let .tick(id, generation):
-                guard generations[id] == generation, !crashed.contains(id), nodes[id] != nil else { continue }
+                guard generations[id] == generation, !crashed.contains(id), nodes.keys.contains(id) else { continue }
                 let outgoing = nodes[id]!.tick(now: now)
                 send(outgoing, from: id)
                 queue.push(.tick(id, generation: generation), at: now + tickInterval)
