@@ -181,6 +181,7 @@ func payload(_ number: Int, seed: UInt64, marker: UInt8 = 0x01, size: Int = 200)
     @Test func ringNeighboursAloneCarryAMessageToEveryMember() {
         var configuration = SimDissemination.Configuration()
         configuration.eagerFanout = 0
+        configuration.blockEagerFanout = 0
         configuration.lazyFanout = 0
         configuration.historyFanout = 0
         var simulation = gossipMesh(count: 24, seed: 5, loss: 0.10, configuration: configuration)
@@ -236,6 +237,7 @@ func payload(_ number: Int, seed: UInt64, marker: UInt8 = 0x01, size: Int = 200)
     @Test func anIdIsAnnouncedOncePerDigest() {
         var configuration = SimDissemination.Configuration()
         configuration.eagerFanout = 0
+        configuration.blockEagerFanout = 0
         configuration.historyFanout = 0
         var dissemination = SimDissemination(me: 0, hooks: GossipNode.hooks, configuration: configuration,
                                              random: SeededRandom(seed: 3))
