@@ -163,8 +163,8 @@ container_test() {
     exit "$status"
   fi
   engine_seconds=$(( $(date +%s) - TEST_START ))
-  trap test_failed EXIT
-  trap 'echo "interrupted" >&2; exit 130' INT TERM
+  trap 'test_failed >&7 2>&8' EXIT
+  trap 'echo "interrupted" >&8; exit 130' INT TERM
   inventory_before=$(engine_inventory)
   [ "$(docker image inspect --format '{{index .Config.Labels "org.tradewind.base"}}' "$base_image" 2>/dev/null)" = "$base_label" ] || base_cached=0
 
@@ -172,8 +172,8 @@ container_test() {
   t_log "engine ready${ENGINE_PID:+ (started by the test, pid $ENGINE_PID)} in $engine_seconds s"
   mesh_up 7 exporter,importer,carrier
   # mesh_up's own cleanup traps are cleared once it succeeds: the test's come back.
-  trap test_failed EXIT
-  trap 'echo "interrupted" >&2; exit 130' INT TERM
+  trap 'test_failed >&7 2>&8' EXIT
+  trap 'echo "interrupted" >&8; exit 130' INT TERM
   local timing_binary=$(( $(date +%s) - TEST_START - engine_seconds - TIMING_BASE - TIMING_IMAGE - TIMING_MESH ))
   t_log "mesh up: base image $TIMING_BASE s ($([ "$base_cached" = 1 ] && echo cached || echo made)), binary $timing_binary s, image $TIMING_IMAGE s, compose up to height 2 $TIMING_MESH s"
 
