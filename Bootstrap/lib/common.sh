@@ -138,6 +138,32 @@ install_system_packages() {
   apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
 }
 
+# What the container phase (Bootstrap/docker-mesh test) needs: a Docker engine and a
+# client that builds with BuildKit, debootstrap for the base image, compose.
+TRADEWIND_CONTAINER_PACKAGES=(docker.io debootstrap docker-compose)
+
+# Installs the container packages that are missing, as root with apt-get; an engine or
+# compose installed some other way (docker-ce, the compose plugin) is used as it is,
+# never replaced. Elsewhere it says why not and leaves the container phase to skip.
+install_container_packages() {
+  local missing=()
+  if ! command -v dockerd >/dev/null && ! docker info >/dev/null 2>&1; then missing+=(docker.io); fi
+  command -v debootstrap >/dev/null || missing+=(debootstrap)
+  if ! command -v docker-compose >/dev/null && ! docker compose version >/dev/null 2>&1; then missing+=(docker-compose); fi
+  if [ ${#missing[@]} -eq 0 ]; then
+    log "container packages present (a Docker engine, debootstrap, compose)"
+    return
+  fi
+  if [ "$(id -u)" -ne 0 ] || ! command -v apt-get >/dev/null; then
+    log "not installing ${missing[*]} (needs root and apt-get): the container phase may skip"
+    return
+  fi
+  log "installing ${missing[*]}"
+  export DEBIAN_FRONTEND=noninteractive
+  apt-get update -qq
+  apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+}
+
 # Puts a Swift 6 toolchain on PATH or explains how to get one.
 require_swift() {
   if ! command -v swift >/dev/null && [ -x /opt/swift/usr/bin/swift ]; then
@@ -152,11 +178,17 @@ require_swift() {
   esac
 }
 
-# phase NAME COMMAND...: runs a command and records its wall time.
+# phase NAME COMMAND...: runs a command and records its wall time. With
+# TRADEWIND_TEST_ONLY=REGEX (extended), only the phases whose names match run; the
+# others are reported as skipped.
 PHASE_REPORT=()
 phase() {
   local name="$1"; shift
   local start end
+  if [ -n "${TRADEWIND_TEST_ONLY:-}" ] && ! [[ "$name" =~ $TRADEWIND_TEST_ONLY ]]; then
+    PHASE_REPORT+=("$(printf '%-48s %7s' "$name" skipped)")
+    return 0
+  fi
   start=$(date +%s)
   log "phase: $name"
   "$@"

@@ -152,7 +152,7 @@ struct TestnetCommand: ParsableCommand {
     @Option(name: .long, help: "Comma-separated host names or addresses, one per peer (containers, namespaces): peers listen on 0.0.0.0 and are reached at these.")
     var hosts: String?
     @Option(name: .long, help: "Chain name in the genesis.") var chainName: String = "tradewind-testnet"
-    @Flag(name: .long, help: "Also write OUT/docker-compose.yml (one service per peer; use with --hosts or the default service names).")
+    @Flag(name: .long, help: "Also write OUT/docker-compose.yml: one service per peer, reached by its service name, or at the IPv4 addresses --hosts gives (all in one /24).")
     var docker = false
     @Option(name: .long, parsing: .unconditional, help: "How long after delivery a buyer may dispute (like 90s, 10m, 2h, 7d).") var disputeWindow: String = "60s"
     @Option(name: .long, parsing: .unconditional, help: "How long an arbiter has to rule on a dispute before the buyer may take a refund.")
@@ -222,6 +222,8 @@ struct TestnetCommand: ParsableCommand {
         } else if docker {
             peerHosts = names
         }
+        // Checked before anything is written: a compose file it cannot write leaves no half-made network.
+        if docker { _ = try ComposeFile.addressing(names: names, hosts: peerHosts) }
         guard basePort + 2 * names.count <= 65535 else { throw ValidationError("--base-port \(basePort) leaves too few ports for \(names.count) peers") }
         let keys = names.map { _ in Ed25519.PrivateKey.generate() }
         let authorityKeys = Array(keys.prefix(authorities))
@@ -266,7 +268,7 @@ struct TestnetCommand: ParsableCommand {
             try Self.write(configuration, to: home.configFile)
         }
         if docker {
-            try ComposeFile.write(names: names, basePort: basePort, to: out + "/docker-compose.yml")
+            try ComposeFile.write(names: names, hosts: peerHosts, basePort: basePort, to: out + "/docker-compose.yml")
         }
         print("testnet in \(out): \(authorities) authorities, \(names.count - authorities) participants, network \(Ledger.networkIDHex(genesis))")
         for (index, name) in names.enumerated() {
@@ -314,35 +316,130 @@ enum DurationOption {
     }
 }
 
-/// The compose file for a generated network: one service per peer, its home as a volume.
+/// The compose file for a generated network (docs/OPERATIONS.md, "Containers"): one
+/// service per peer on the network's own compose network `tradewind`, each peer's
+/// files mounted read-only (the image holds no key), its store in a named volume.
+/// Peers are reached by name (compose's DNS; a `--hosts` name other than the service's
+/// becomes an alias), or at fixed IPv4 addresses when `--hosts` gives addresses: the
+/// network then takes the /24 that holds them, and a container keeps its address when
+/// it is restarted or recreated.
 enum ComposeFile {
-    static func write(names: [String], basePort: Int, to path: String) throws {
+    /// The uid the image runs the peer as (Docker/Dockerfile's TRADEWIND_UID).
+    static let imageUID = 10001
+
+    /// How the services are addressed on the compose network.
+    enum Addressing: Equatable {
+        case names
+        case addresses(subnet: String)
+    }
+
+    /// Checks `--hosts` for a compose file: all IPv4 addresses in one /24 (not .0, .1
+    /// — the network's gateway — or .255), or all host names; no host twice. Peer names
+    /// must be compose service names.
+    static func addressing(names: [String], hosts: [String]) throws -> Addressing {
+        for name in names where !name.utf8.allSatisfy({ isASCIILetterOrDigit($0) || $0 == UInt8(ascii: "-") || $0 == UInt8(ascii: "_") }) {
+            throw ValidationError("--docker: peer name '\(name)' must be ASCII letters, digits, - and _ (a compose service name)")
+        }
+        var seen: Set<String> = []
+        for host in hosts where !seen.insert(host.lowercased()).inserted {
+            throw ValidationError("--docker --hosts: '\(host)' is given twice; each container needs its own address or name")
+        }
+        let addresses = hosts.map(ipv4)
+        if addresses.allSatisfy({ $0 != nil }) {
+            let octets = addresses.map { $0! }
+            let network = octets[0].prefix(3)
+            for (host, address) in zip(hosts, octets) {
+                guard address.prefix(3) == network else {
+                    throw ValidationError("--docker --hosts: '\(host)' is not in \(network.map(String.init).joined(separator: ".")).0/24 with '\(hosts[0])'; the containers' addresses must share one /24")
+                }
+                guard (2...254).contains(address[3]) else {
+                    throw ValidationError("--docker --hosts: '\(host)' cannot be a container's address (.0, .1 — the network's gateway — and .255 are taken)")
+                }
+            }
+            return .addresses(subnet: network.map(String.init).joined(separator: ".") + ".0/24")
+        }
+        for host in hosts {
+            if ipv4(host) != nil {
+                throw ValidationError("--docker --hosts: '\(host)' is an address among names; give every container an IPv4 address or every one a name")
+            }
+            let labels = host.split(separator: ".", omittingEmptySubsequences: false)
+            // All digits and dots reads as a (malformed) address, not a name.
+            guard host.utf8.count <= 253, !labels.isEmpty, !host.utf8.allSatisfy({ (UInt8(ascii: "0")...UInt8(ascii: "9")).contains($0) || $0 == UInt8(ascii: ".") }),
+                  labels.allSatisfy({ label in
+                !label.isEmpty && label.utf8.count <= 63 && label.first != "-" && label.last != "-"
+                    && label.utf8.allSatisfy { isASCIILetterOrDigit($0) || $0 == UInt8(ascii: "-") }
+            }) else {
+                throw ValidationError("--docker --hosts: '\(host)' is neither an IPv4 address nor a host name (letters, digits and -, dot-separated)")
+            }
+        }
+        return .names
+    }
+
+    static func isASCIILetterOrDigit(_ byte: UInt8) -> Bool {
+        (UInt8(ascii: "a")...UInt8(ascii: "z")).contains(byte) || (UInt8(ascii: "A")...UInt8(ascii: "Z")).contains(byte)
+            || (UInt8(ascii: "0")...UInt8(ascii: "9")).contains(byte)
+    }
+
+    /// "10.1.2.3" → [10, 1, 2, 3]; nil unless four decimal octets (no signs, no leading zeros).
+    static func ipv4(_ text: String) -> [Int]? {
+        let parts = text.split(separator: ".", omittingEmptySubsequences: false)
+        guard parts.count == 4 else { return nil }
+        var octets: [Int] = []
+        for part in parts {
+            guard (1...3).contains(part.utf8.count), part.utf8.allSatisfy({ (UInt8(ascii: "0")...UInt8(ascii: "9")).contains($0) }),
+                  part.count == 1 || part.first != "0", let value = Int(part), value <= 255 else { return nil }
+            octets.append(value)
+        }
+        return octets
+    }
+
+    static func write(names: [String], hosts: [String], basePort: Int, to path: String) throws {
+        let addressing = try addressing(names: names, hosts: hosts)
+        let home = "/home/tradewind/peer"
         var lines = [
-            "# Generated by `tradewind testnet --docker`; see docs/OPERATIONS.md.",
-            "# Build the image first: docker build -t tradewind:latest -f Docker/Dockerfile .",
-            "# Then, from this folder: docker compose up -d",
+            "# Generated by `tradewind testnet --docker`; see docs/OPERATIONS.md, \"Containers\".",
+            "# The image (TRADEWIND_IMAGE, default tradewind:latest): docker build -t tradewind:latest -f Docker/Dockerfile .",
+            "# The peer runs as uid \(imageUID) and reads its files mounted from here, keys mode 0600:",
+            "#   chown -R \(imageUID):\(imageUID) \(names.joined(separator: " ")) wallets",
+            "# Then, from this folder: docker compose up -d (or docker-compose up -d); docker compose down -v",
+            "# removes the containers, the network and the stores' volumes.",
             "services:",
         ]
         for (index, name) in names.enumerated() {
             let udp = basePort + 2 * index, api = basePort + 2 * index + 1
             lines += [
                 "  \(name):",
-                "    image: tradewind:latest",
+                "    image: ${TRADEWIND_IMAGE:-tradewind:latest}",
                 "    hostname: \(name)",
-                "    command: [\"peer\", \"--home\", \"/home/tradewind/peer\"]",
+                "    command: [\"peer\", \"--home\", \"\(home)\"]",
                 "    volumes:",
-                "      - ./\(name):/home/tradewind/peer",
+                "      - \(name)-data:\(home)/data",
+                "      - ./\(name)/config.json:\(home)/config.json:ro",
+                "      - ./\(name)/genesis.json:\(home)/genesis.json:ro",
+                "      - ./\(name)/network.key:\(home)/network.key:ro",
+                "      - ./\(name)/keys/node.key:\(home)/keys/node.key:ro",
+                "      - ./wallets/\(name).key:/home/tradewind/wallets/\(name).key:ro",
+                "    networks:",
+                "      tradewind:",
+            ]
+            switch addressing {
+            case .addresses: lines.append("        ipv4_address: \(hosts[index])")
+            case .names where hosts[index] != name: lines += ["        aliases:", "          - \(hosts[index])"]
+            case .names: break
+            }
+            lines += [
                 "    ports:",
                 "      - \"\(udp):\(udp)/udp\"",
                 "      - \"127.0.0.1:\(api):\(api)\"",
-                "    healthcheck:",
-                "      test: [\"CMD\", \"tradewind\", \"status\", \"--home\", \"/home/tradewind/peer\"]",
-                "      interval: 10s",
-                "      timeout: 5s",
-                "      retries: 3",
                 "    restart: unless-stopped",
             ]
         }
+        lines += ["networks:", "  tradewind:"]
+        if case let .addresses(subnet) = addressing {
+            lines += ["    ipam:", "      config:", "        - subnet: \(subnet)"]
+        }
+        lines.append("volumes:")
+        lines += names.map { "  \($0)-data:" }
         try FileIO.writeSynced(Array((lines.joined(separator: "\n") + "\n").utf8), to: path, mode: 0o644)
     }
 }
