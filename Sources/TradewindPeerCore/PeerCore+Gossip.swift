@@ -123,8 +123,11 @@ extension PeerCore {
             return certificate == engine.head.certificate ? .accept : .ignore
         }
         if height < next { return .ignore }
+        // The header binds the bodies and the evidence by their roots: a copy altered in
+        // either would pass the certificate yet fail the replay, and spread first.
         guard certificate.height == height,
-              Ledger.transactionsRoot(block.transactions.map { IdentifiedTransaction($0).id }) == block.header.transactionsRoot
+              Ledger.transactionsRoot(block.transactions.map { IdentifiedTransaction($0).id }) == block.header.transactionsRoot,
+              Ledger.evidenceRoot(block.evidence) == block.header.evidenceRoot
         else { return .reject }
         if height > next {
             _ = prefetch.hold(block, certificate: certificate, from: sender, next: next)
@@ -159,7 +162,8 @@ extension PeerCore {
         }
         guard compact.certificate.height == height, compact.certificate.blockID == header.id,
               compact.transactionIDs.count <= Int(engine.ledger.parameters.maxTransactionsPerBlock),
-              Ledger.transactionsRoot(compact.transactionIDs) == header.transactionsRoot else {
+              Ledger.transactionsRoot(compact.transactionIDs) == header.transactionsRoot,
+              Ledger.evidenceRoot(compact.evidence) == header.evidenceRoot else {
             settle(.blocks, payload: payload, id: id, .reject, into: &out)
             return
         }
@@ -293,14 +297,14 @@ extension PeerCore {
                                                       storage: inout Storage, into out: inout [Output]) throws(PeerStorageError) {
         switch message {
         case let .transactions(transactions):
-            // Answers to this peer's transaction requests: bodies a compact block waits
-            // for complete it; the rest have their signatures checked off the loop.
+            // Answers to this peer's transaction requests: signatures are checked off the loop.
             var toVerify: [Transaction] = []
             for transaction in transactions.prefix(ConsensusMessage.maxTransactionsPerMessage) {
                 let identified = IdentifiedTransaction(transaction)
+                // A body a compact block waits for completes it, and still goes on to the
+                // signature check: it may answer the engine's own request for a proposal.
                 if assembly.wants(identified.id) {
                     try conclude(assembly.fill(transaction, id: identified.id), storage: &storage, into: &out)
-                    continue
                 }
                 guard awaitingSignature[identified.id] == nil else { continue }
                 awaitingSignature[identified.id] = .direct

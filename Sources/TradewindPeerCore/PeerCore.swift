@@ -210,7 +210,7 @@ public struct PeerCore<Random: RandomNumberGenerator> {
         let out = try handle(envelope, from: sender, storage: &storage)
         // A message that set this peer to work (it answered, relayed, pulled or committed)
         // ends the quiet; a digest of what it already holds does not.
-        if out.contains { $0.isWork } { lastActivity = self.now.monotonic }
+        if out.contains(where: { $0.isWork }) { lastActivity = self.now.monotonic }
         return out
     }
 
