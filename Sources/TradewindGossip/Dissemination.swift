@@ -65,7 +65,7 @@ public struct Dissemination<ID: Hashable & Comparable & Sendable, Random: Random
         /// Members a new message is pushed to in full by each member that accepts it.
         /// Two for transactions and evidence: with digests and pulls behind them that
         /// reaches everyone, and each member receives about two copies instead of three
-        /// (the duplicate factor, 3.5 → 2.6 at 64 peers).
+        /// (docs/PERFORMANCE.md, "Compact blocks and two-member pushes").
         public var eagerFanout = 2
         /// Committed blocks (small: compact) are pushed to one more, being on the path
         /// of every commit.

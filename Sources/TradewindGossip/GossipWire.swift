@@ -15,7 +15,7 @@ public enum GossipEnvelope: Sendable {
     public static func releases(speaking version: UInt8) -> String {
         switch version {
         case 1: return "Tradewind 0.1.0 to 0.3.0"
-        case 2: return "Tradewind 0.3.1"
+        case 2: return "Tradewind 0.3.1 and later"
         default: return version > Self.version ? "a release newer than this one" : "an unknown release"
         }
     }

@@ -27,7 +27,8 @@ public enum PeerObjectTag {
 /// - transactions, evidence and committed blocks with their certificates travel by
 ///   gossip: a push to a few members, digests to a few more, pulls and
 ///   anti-entropy; each peer relays only what it checked and would accept itself.
-///   A block travels compact (transaction ids), rebuilt from mempools (`BlockAssembly`);
+///   A block over 1 KiB travels compact (transaction ids), rebuilt from mempools
+///   (`BlockAssembly`);
 /// - requests (blocks, transaction bodies) go to a few members that can answer,
 ///   and answers go to whoever asked, at the address its datagram came from.
 ///
@@ -115,7 +116,8 @@ public struct PeerCore<Random: RandomNumberGenerator> {
         public var blocksRelayed: UInt64 = 0
         public var transactionsRelayed: UInt64 = 0
         public var reannounced: UInt64 = 0
-        /// Compact blocks rebuilt from the mempool alone, and those that needed bodies fetched.
+        /// Compact blocks rebuilt from the mempool alone, and those that needed bodies
+        /// fetched (counted when the fetch starts).
         public var compactBlocksFromMempool: UInt64 = 0
         public var compactBlocksFetched: UInt64 = 0
         /// Messages refused for being of another gossip version (another release).

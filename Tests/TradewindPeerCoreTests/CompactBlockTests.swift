@@ -81,6 +81,41 @@ import TradewindWire
     }
 }
 
+extension CompactBlockTests {
+    /// A copy whose evidence does not match its header passes the certificate (the
+    /// header is intact) but would fail every replay: it is rejected on arrival and
+    /// never relayed, and the honest copy after it commits.
+    @Test func aCopyWithAlteredEvidenceIsRejectedAndTheHonestOneCommits() throws {
+        let simulation = Self.mesh(seed: 5)
+        let source = try #require(simulation.node(Self.roster.addresses[0]))
+        let stored = try #require(source.storage.blocks[1])
+        let honest = CompactBlock(header: stored.block.header, transactionIDs: stored.block.transactions.map(\.id),
+                                  evidence: stored.block.evidence, certificate: stored.certificate)
+        var altered = honest
+        altered.evidence = [[1, 2, 3]]
+        var fresh = MeshNode(index: 5, roster: Self.roster, seeds: [0], seed: 5)
+        let sender = Self.roster.addresses[0]
+        func push(_ compact: CompactBlock, at seconds: Int64) throws -> [MeshNode.Core.Output] {
+            let envelope = GossipEnvelope.dissemination(.push(.blocks, payload: ConsensusMessage.compactBlock(compact).wireEncoded))
+            // The core and its storage as two values (one inout access each).
+            var (core, storage) = (fresh.core, fresh.storage)
+            defer { (fresh.core, fresh.storage) = (core, storage) }
+            return try core.receive(envelope.wireEncoded, from: sender, now: MeshNode.time(.zero + .seconds(seconds)),
+                                    storage: &storage)
+        }
+        let afterAltered = try push(altered, at: 1)
+        #expect(fresh.core.dissemination.rejectedMessages == 1)
+        #expect(fresh.core.engine.head.height == 0)
+        let relayed = afterAltered.contains { output in
+            if case .send(.dissemination(.push(.blocks, _)), _) = output { return true }
+            return false
+        }
+        #expect(!relayed, "the altered copy was relayed")
+        _ = try push(honest, at: 2)
+        #expect(fresh.core.engine.head.height == 1 && fresh.core.engine.head.blockID == stored.block.header.id)
+    }
+}
+
 /// The assembly of one compact block, input by input.
 @Suite struct BlockAssemblyTests {
     static let key = MeshRoster.key("assembly")
