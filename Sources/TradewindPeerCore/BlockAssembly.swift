@@ -16,8 +16,11 @@ public struct BlockAssembly: Sendable {
         public var retryAfter: Duration = .milliseconds(400)
         /// An incomplete block is dropped after this long.
         public var giveUpAfter: Duration = .seconds(3)
-        /// Blocks assembled at once at most (ahead of the chain a few may wait).
+        /// Blocks assembled at once at most.
         public var maxPending = 8
+        /// Copies of one block held for their verdicts at most (each may carry another
+        /// quorum's certificate); more are let go at once.
+        public var maxCopies = 4
 
         public init() {}
     }
@@ -77,9 +80,13 @@ public struct BlockAssembly: Sendable {
     /// Whether a pending block lacks the body with this id.
     public func wants(_ transactionID: Bytes32) -> Bool { wanted[transactionID] != nil }
 
-    /// Adds a copy of a block already being assembled; false if it is not.
+    /// Whether a block with this id is being assembled.
+    public func isAssembling(_ blockID: Bytes32) -> Bool { pending[blockID] != nil }
+
+    /// Adds a copy of a block being assembled; false if it is not, or holds
+    /// `maxCopies` copies already.
     public mutating func addCopy(_ copy: Copy, of blockID: Bytes32) -> Bool {
-        guard pending[blockID] != nil else { return false }
+        guard let entry = pending[blockID], entry.copies.count < configuration.maxCopies else { return false }
         pending[blockID]?.copies.append(copy)
         return true
     }

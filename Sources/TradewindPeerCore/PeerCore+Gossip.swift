@@ -173,6 +173,11 @@ extension PeerCore {
             return
         }
         if assembly.addCopy(copy, of: header.id) { return }
+        if assembly.isAssembling(header.id) {
+            // Enough copies wait already; this one can come again.
+            settle(.blocks, payload: payload, id: id, .notYet, into: &out)
+            return
+        }
         var bodies: [Bytes32: Transaction] = [:]
         for transactionID in compact.transactionIDs {
             if let body = engine.body(of: transactionID) { bodies[transactionID] = body }
@@ -180,6 +185,20 @@ extension PeerCore {
         if let block = compact.block(bodies: bodies) {
             counters.compactBlocksFromMempool += 1
             try conclude([.init(block: block, copies: [copy])], storage: &storage, into: &out)
+            return
+        }
+        // Bodies are fetched for the next height only, and only on a certificate that
+        // verifies: a block further ahead is left to catch-up, and a forged one is
+        // refused before it costs a request or an assembly slot.
+        guard height == engine.head.height + 1 else {
+            settle(.blocks, payload: payload, id: id, .notYet, into: &out)
+            return
+        }
+        do {
+            try compact.certificate.verify(blockID: header.id, height: height, authorities: engine.validators,
+                                           network: engine.network)
+        } catch {
+            settle(.blocks, payload: payload, id: id, .reject, into: &out)
             return
         }
         guard let requests = assembly.start(compact, copy: copy, bodies: bodies, now: now.monotonic) else {
@@ -227,7 +246,8 @@ extension PeerCore {
         guard assembly.pendingCount > 0 else { return }
         let (requests, abandoned) = assembly.tick(now: now.monotonic)
         send(requests, into: &out)
-        for copy in abandoned { settle(.blocks, payload: copy.payload, id: copy.gossipID, .ignore, into: &out) }
+        // Not remembered: a copy may come again once the bodies can be had.
+        for copy in abandoned { settle(.blocks, payload: copy.payload, id: copy.gossipID, .notYet, into: &out) }
     }
 
     /// Answers a request for bodies of a block committed here.

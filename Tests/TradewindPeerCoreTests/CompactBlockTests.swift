@@ -116,6 +116,34 @@ extension CompactBlockTests {
     }
 }
 
+extension CompactBlockTests {
+    /// A compact block naming bodies this peer lacks, under a certificate no quorum
+    /// signed, is refused at once: no request goes out, no assembly slot is taken.
+    @Test func aForgedCertificateCostsNoRequest() throws {
+        var fresh = MeshNode(index: 5, roster: Self.roster, seeds: [0], seed: 9)
+        let unknown = Self.transfer(sequence: 40)
+        let genesisRoot = Self.roster.ledger.genesisState().root
+        let header = BlockHeader(networkID: Self.roster.ledger.networkID, height: 1, time: MeshRoster.genesisTime + 1,
+                                 parentID: .zero, transactionsRoot: Ledger.transactionsRoot([unknown.id]),
+                                 stateRoot: genesisRoot, authoritySetHash: .zero, proposer: Self.roster.addresses[0],
+                                 evidenceRoot: Ledger.evidenceRoot([]), lastCommitHash: .zero)
+        let forged = CompactBlock(header: header, transactionIDs: [unknown.id], evidence: [],
+                                  certificate: CommitCertificate(height: 1, round: 0, blockID: header.id, signatures: []))
+        let envelope = GossipEnvelope.dissemination(.push(.blocks, payload: ConsensusMessage.compactBlock(forged).wireEncoded))
+        var (core, storage) = (fresh.core, fresh.storage)
+        let out = try core.receive(envelope.wireEncoded, from: Self.roster.addresses[1], now: MeshNode.time(.zero + .seconds(1)),
+                                   storage: &storage)
+        (fresh.core, fresh.storage) = (core, storage)
+        #expect(fresh.core.dissemination.rejectedMessages == 1)
+        #expect(fresh.core.assembly.pendingCount == 0)
+        let requests = out.filter { output in
+            if case .send(.direct, _) = output { return true }
+            return false
+        }
+        #expect(requests.isEmpty, "sent \(requests.count) requests for a forged block")
+    }
+}
+
 /// The assembly of one compact block, input by input.
 @Suite struct BlockAssemblyTests {
     static let key = MeshRoster.key("assembly")
@@ -181,6 +209,19 @@ extension CompactBlockTests {
         let end = assembly.tick(now: .zero + assembly.configuration.giveUpAfter)
         #expect(end.abandoned.map(\.sender) == [Self.members[0], Self.members[1]])
         #expect(assembly.pendingCount == 0 && !assembly.wants(bodies[0].id))
+    }
+
+    @Test func copiesOfOneBlockAreCapped() {
+        var assembly = BlockAssembly()
+        let compact = Self.compact(height: 4, Self.transactions(1))
+        let started = assembly.start(compact, copy: Self.copy(compact, from: 0), bodies: [:], now: .zero)
+        #expect(started != nil)
+        for _ in 1..<assembly.configuration.maxCopies {
+            let added = assembly.addCopy(Self.copy(compact, from: 1), of: compact.header.id)
+            #expect(added)
+        }
+        let beyond = assembly.addCopy(Self.copy(compact, from: 2), of: compact.header.id)
+        #expect(!beyond && assembly.isAssembling(compact.header.id))
     }
 
     @Test func aCommittedHeightIsDroppedAndTheCapHolds() throws {
