@@ -69,9 +69,16 @@ extension PeerCore {
                 settle(topic, payload: payload, id: id, .accept, into: &out)
                 return
             }
-            if awaitingSignature[id] == nil {
+            switch awaitingSignature[id] {
+            case nil:
                 awaitingSignature[id] = .gossip(payload: payload)
                 verify.append(transaction)
+            case .direct?:
+                // Already being checked as an answer to a request: settle this push
+                // when that check returns, or it would wait unsettled for the prune.
+                awaitingSignature[id] = .gossip(payload: payload)
+            case .gossip?:
+                break
             }
         case .blocks:
             let message = try? ConsensusMessage(wireEncoded: payload)
