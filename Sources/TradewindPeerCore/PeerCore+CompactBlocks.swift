@@ -87,7 +87,8 @@ extension PeerCore {
     }
 
     /// The verdict on a copy of a block at a height already committed here: relayed
-    /// if it is the block committed, with the very certificate this peer holds.
+    /// if it is the block committed, with the very certificate this peer holds;
+    /// another quorum's copy, or an older block, is of no use here.
     func verdictForCommitted(_ blockID: Bytes32, _ certificate: CommitCertificate) -> Dissemination<Address, Random>.Verdict {
         blockID == engine.head.blockID && certificate == engine.head.certificate ? .accept : .ignore
     }

@@ -123,13 +123,9 @@ extension PeerCore {
         -> Dissemination<Address, Random>.Verdict {
         let height = block.header.height
         let next = engine.head.height + 1
-        if height == engine.head.height && block.header.id == engine.head.blockID {
-            // The block this peer just committed: relay the copy going round if it
-            // carries the very certificate this peer holds (nothing to verify);
-            // another quorum's copy of it is of no use here.
-            return certificate == engine.head.certificate ? .accept : .ignore
-        }
-        if height < next { return .ignore }
+        // A height passed: only the copy of the block just committed here, carrying the
+        // very certificate this peer holds, is relayed (nothing to verify).
+        if height < next { return verdictForCommitted(block.header.id, certificate) }
         // The header binds the bodies and the evidence by their roots: a copy altered in
         // either would pass the certificate yet fail the replay, and spread first.
         guard certificate.height == height,
