@@ -178,17 +178,19 @@ public struct Dissemination<ID: Hashable & Comparable & Sendable, Random: Random
         return actions
     }
 
-    /// Pushes a message this member published before to a fresh fan-out, whether or
-    /// not it was seen: for a message that others ignored as early and may take now.
+    /// Spreads again a message this member published before, whether or not it was
+    /// seen: for a message that others ignored as early and may take now, or that
+    /// every copy of was lost. Pushed to a fresh fan-out, announced at the next digest
+    /// rounds and by anti-entropy for its window, and cached again to answer pulls.
     public mutating func republish(_ topic: Topic, payload: [UInt8], now: MonotonicInstant) -> [Action] {
         let id = hooks.id(topic, payload)
         if seen[id] == nil { return publish(topic, payload: payload, now: now) }
         seen[id]?.at = now
-        var actions: [Action] = []
-        for peer in peers.shuffled(using: &random).prefix(eagerFanout(topic)) {
-            actions.append(.send(.push(topic, payload: payload), to: peer))
-        }
-        return actions
+        recent.append((id, topic, now))
+        store(topic, payload: payload, id: id, now: now)
+        let eager = Array(peers.shuffled(using: &random).prefix(eagerFanout(topic)))
+        lazyQueue.append((id, topic, eager))
+        return eager.map { .send(.push(topic, payload: payload), to: $0) }
     }
 
     /// The owner's verdict on a message handed out by a `validate` action.
@@ -358,15 +360,22 @@ public struct Dissemination<ID: Hashable & Comparable & Sendable, Random: Random
         seen[id] = Seen(at: now, holders: holders.union(sender.map { [$0] } ?? []))
         recent.append((id, topic, now))
         delivered += 1
-        if cachedBytes + payload.count <= configuration.maxCachedBytes {
-            cache[id] = (topic, payload, now)
-            cachedBytes += payload.count
-        }
+        store(topic, payload: payload, id: id, now: now)
         // Relay: the full payload to a few now, the digest to a few more at the next round.
         let holders = seen[id]?.holders ?? []
         let eager = Array(peers.filter { !holders.contains($0) }.shuffled(using: &random).prefix(eagerFanout(topic)))
         for peer in eager { actions.append(.send(.push(topic, payload: payload), to: peer)) }
         lazyQueue.append((id, topic, eager))
+    }
+
+    /// Caches a payload to answer pulls (or renews it), within the byte budget.
+    private mutating func store(_ topic: Topic, payload: [UInt8], id: Bytes32, now: MonotonicInstant) {
+        if cache[id] != nil {
+            cache[id]?.at = now
+        } else if cachedBytes + payload.count <= configuration.maxCachedBytes {
+            cache[id] = (topic, payload, now)
+            cachedBytes += payload.count
+        }
     }
 
     /// The members next above and below this one in id order (wrapping around): every

@@ -107,7 +107,7 @@ extension PeerCore {
         if !configuration.allToAllBaseline && block.header.proposer == identity {
             spread(block, certificate: certificate, into: &out)
         }
-        reannounceReady(into: &out)
+        reannounceOwn(afterCommit: true, into: &out)
     }
 
     /// Publishes a committed block with its certificate: pushed whole when small,
@@ -138,26 +138,6 @@ extension PeerCore {
         spreadBlocks[height] = block.header.id
         if spreadBlocks.count > 64, let lowest = spreadBlocks.keys.min() { spreadBlocks[lowest] = nil }
         return true
-    }
-
-    /// Transactions submitted here that wait on an earlier sequence are pushed again
-    /// once the committed sequence reaches them: relays that were behind dropped
-    /// them as early (without remembering them), so they travel now.
-    mutating func reannounceReady(into out: inout [Output]) {
-        guard !submittedHere.isEmpty, !configuration.allToAllBaseline else { return }
-        var stale: [Bytes32] = []
-        for (id, entry) in submittedHere.sorted(by: { $0.key < $1.key }) {
-            guard engine.mempool.contains(id) else {
-                stale.append(id)
-                continue
-            }
-            guard engine.mempool.standing(id) == .ready else { continue }
-            counters.reannounced += 1
-            performGossip(dissemination.republish(.transactions, payload: entry.payload, now: now.monotonic),
-                          into: &out)
-            stale.append(id)
-        }
-        for id in stale { submittedHere[id] = nil }
     }
 
     // MARK: Catch-up

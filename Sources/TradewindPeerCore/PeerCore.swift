@@ -145,9 +145,11 @@ public struct PeerCore<Random: RandomNumberGenerator> {
     var awaitingSignature: [Bytes32: Origin] = [:]
     /// Committed blocks this peer published or relayed, by height (the last 64).
     var spreadBlocks: [UInt64: Bytes32] = [:]
-    /// Transactions submitted here that wait for an earlier sequence: announced again
-    /// when they become ready (relays that were behind may have ignored them as early).
-    var submittedHere: [Bytes32: (sender: Address, sequence: UInt64, payload: [UInt8])] = [:]
+    /// Transactions submitted here and not yet committed, announced again until they
+    /// are (PeerCore+OwnTransactions.swift).
+    var submittedHere: [Bytes32: OwnTransaction] = [:]
+    /// The earliest time one of them is due to be announced again.
+    var nextReannounce: MonotonicInstant = .zero
     /// Members that sent a message of another gossip version (reported once each).
     var refusedVersion: Set<Address> = []
     /// Endpoints handed to the shell (`learn`), so each is handed over once.
@@ -280,6 +282,7 @@ public struct PeerCore<Random: RandomNumberGenerator> {
         try perform(dissemination.tick(now: monotonic), storage: &storage, into: &out)
         try perform(parts.tick(now: monotonic), storage: &storage, into: &out)
         try tickAssembly(storage: &storage, into: &out)
+        reannounceOwn(afterCommit: false, into: &out)
     }
 
     /// Transactions a client handed to this peer, signatures already checked by the
@@ -297,10 +300,9 @@ public struct PeerCore<Random: RandomNumberGenerator> {
                                                        state: view)
                 submissions.append(submission)
                 actions += more
-                if submission.acceptedID != nil {
-                    let transaction = checked.identified.transaction
-                    submittedHere[checked.identified.id] = (transaction.sender, transaction.sequence,
-                                                            transaction.wireEncoded)
+                if let id = submission.acceptedID {
+                    recordSubmitted(id, payload: checked.identified.transaction.wireEncoded,
+                                    ready: engine.mempool.standing(id) == .ready)
                 }
             }
         }
