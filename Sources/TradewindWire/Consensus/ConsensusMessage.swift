@@ -82,9 +82,7 @@ extension ConsensusMessage: WireCodable {
             })
         case 5:
             let height = try reader.readVarint()
-            let ids = try reader.readArray(maxCount: Block.maxTransactions) { (r: inout WireReader) throws(WireError) in
-                try r.read(Bytes32.self)
-            }
+            let ids = try reader.readTransactionIDs(maxCount: Block.maxTransactions)
             self = .transactionRequest(height: height, ids: ids)
         case 6: self = .blockRequest(height: try reader.readVarint())
         case 7:
@@ -93,9 +91,7 @@ extension ConsensusMessage: WireCodable {
         case 8: self = .compactBlock(try reader.read())
         case 9:
             let height = try reader.readVarint()
-            let ids = try reader.readArray(maxCount: ConsensusMessage.maxTransactionsPerMessage) {
-                (r: inout WireReader) throws(WireError) in try r.read(Bytes32.self)
-            }
+            let ids = try reader.readTransactionIDs(maxCount: ConsensusMessage.maxTransactionsPerMessage)
             self = .committedTransactionsRequest(height: height, ids: ids)
         default: throw .unknownTag(type: "ConsensusMessage", tag: UInt64(tag))
         }

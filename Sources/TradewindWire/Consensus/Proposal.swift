@@ -90,12 +90,8 @@ extension ProposalMessage: WireCodable {
     public init(from reader: inout WireReader) throws(WireError) {
         proposal = try reader.read()
         header = try reader.read()
-        transactionIDs = try reader.readArray(maxCount: Block.maxTransactions) { (r: inout WireReader) throws(WireError) in
-            try r.read(Bytes32.self)
-        }
-        evidence = try reader.readArray(maxCount: Block.maxEvidence) { (r: inout WireReader) throws(WireError) in
-            try r.readBytes(maxCount: Block.maxEvidenceBytes)
-        }
+        transactionIDs = try reader.readTransactionIDs(maxCount: Block.maxTransactions)
+        evidence = try reader.readBlockEvidence()
         lastCommit = try reader.readOptional { (r: inout WireReader) throws(WireError) in try r.read(CommitCertificate.self) }
     }
 }

@@ -100,9 +100,7 @@ extension Block: WireCodable {
         transactions = try reader.readArray(maxCount: Self.maxTransactions) { (r: inout WireReader) throws(WireError) in
             try r.read(Transaction.self)
         }
-        evidence = try reader.readArray(maxCount: Self.maxEvidence) { (r: inout WireReader) throws(WireError) in
-            try r.readBytes(maxCount: Self.maxEvidenceBytes)
-        }
+        evidence = try reader.readBlockEvidence()
     }
 }
 
@@ -144,5 +142,20 @@ extension Receipt: WireCodable {
         index = try reader.readUInt32()
         code = try reader.readUInt16()
         message = try reader.readString(maxBytes: 512)
+    }
+}
+
+extension WireReader {
+    /// A list of transaction ids (a block's, a proposal's, a request's), at most `maxCount`.
+    mutating func readTransactionIDs(maxCount: Int) throws(WireError) -> [Bytes32] {
+        try readArray(maxCount: maxCount) { (r: inout WireReader) throws(WireError) in try r.read(Bytes32.self) }
+    }
+
+    /// A block's evidence: at most `Block.maxEvidence` encoded items of at most
+    /// `Block.maxEvidenceBytes` each (the same in a block, a proposal and a compact block).
+    mutating func readBlockEvidence() throws(WireError) -> [[UInt8]] {
+        try readArray(maxCount: Block.maxEvidence) { (r: inout WireReader) throws(WireError) in
+            try r.readBytes(maxCount: Block.maxEvidenceBytes)
+        }
     }
 }
