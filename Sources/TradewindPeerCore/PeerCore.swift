@@ -198,6 +198,8 @@ public struct PeerCore<Random: RandomNumberGenerator> {
             if case let .unsupportedVersion(_, version) = error {
                 counters.otherVersion += 1
                 // Told once per member: a peer of another release is not one to follow.
+                // Bounded: past 1,024 members the record starts again (each is told once more).
+                if refusedVersion.count >= 1_024 { refusedVersion.removeAll() }
                 if refusedVersion.insert(sender).inserted { return [.refusedVersion(sender, version: version)] }
             } else {
                 counters.undecodable += 1
