@@ -352,7 +352,7 @@ container_test() {
   local capped=$(( TIMING_BASE + TIMING_IMAGE + TIMING_MESH + timing_hygiene + timing_demo + timing_kill + timing_rm + timing_agree + timing_down ))
   log "container test passed in $total s"
   printf '  %-44s %4d s\n' "engine start" "$engine_seconds" "base image ($([ "$base_cached" = 1 ] && echo cached || echo made))" "$TIMING_BASE" \
-    "binary (release, as Bootstrap/dev)" "$timing_binary" "image" "$TIMING_IMAGE" "compose up to height 2" "$TIMING_MESH" \
+    "binary (built, or TRADEWIND_BIN)" "$timing_binary" "image" "$TIMING_IMAGE" "compose up to height 2" "$TIMING_MESH" \
     "image checks, all healthy" "$timing_hygiene" "demo order (docker exec)" "$timing_demo" "authority killed, catches up" "$timing_kill" \
     "participant recreated on its volume" "$timing_rm" "one block and state root everywhere" "$timing_agree" "down -v and checks" "$timing_down"
   printf '  %-44s %4d s (cap 240 s on two idle cores)\n' "base + image + compose mesh, all steps" "$capped"

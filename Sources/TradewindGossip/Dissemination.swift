@@ -180,15 +180,16 @@ public struct Dissemination<ID: Hashable & Comparable & Sendable, Random: Random
 
     /// Spreads again a message this member published before, whether or not it was
     /// seen: for a message that others ignored as early and may take now, or that
-    /// every copy of was lost. Pushed to a fresh fan-out, announced at the next digest
-    /// rounds and by anti-entropy for its window, and cached again to answer pulls.
+    /// every copy of was lost. Pushed to a fresh fan-out of members not known to hold
+    /// it, announced to them at the next digest rounds and by anti-entropy for its
+    /// window, and cached again to answer their pulls.
     public mutating func republish(_ topic: Topic, payload: [UInt8], now: MonotonicInstant) -> [Action] {
         let id = hooks.id(topic, payload)
-        if seen[id] == nil { return publish(topic, payload: payload, now: now) }
+        guard let entry = seen[id] else { return publish(topic, payload: payload, now: now) }
         seen[id]?.at = now
         recent.append((id, topic, now))
         store(topic, payload: payload, id: id, now: now)
-        let eager = Array(peers.shuffled(using: &random).prefix(eagerFanout(topic)))
+        let eager = Array(peers.filter { !entry.holders.contains($0) }.shuffled(using: &random).prefix(eagerFanout(topic)))
         lazyQueue.append((id, topic, eager))
         return eager.map { .send(.push(topic, payload: payload), to: $0) }
     }

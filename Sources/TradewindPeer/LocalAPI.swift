@@ -269,7 +269,7 @@ public struct LocalAPI: Sendable {
             .set(Double(metrics.counters.blocksRelayed))
         gauge("gossip_transactions_relayed", help: "transactions checked and relayed by gossip")
             .set(Double(metrics.counters.transactionsRelayed))
-        gauge("gossip_transactions_reannounced", help: "announcements again of transactions submitted here: when they become ready, then until they commit")
+        gauge("gossip_transactions_reannounced", help: "announcements again of transactions submitted here: when they become takeable, then until they commit")
             .set(Double(metrics.counters.reannounced))
         gauge("undecodable_messages", help: "messages from members that did not decode")
             .set(Double(metrics.counters.undecodable))

@@ -303,8 +303,7 @@ public struct PeerCore<Random: RandomNumberGenerator> {
                 submissions.append(submission)
                 actions += more
                 if let id = submission.acceptedID {
-                    recordSubmitted(id, payload: checked.identified.transaction.wireEncoded,
-                                    ready: engine.mempool.standing(id) == .ready)
+                    recordSubmitted(id, payload: checked.identified.transaction.wireEncoded)
                 }
             }
         }
