@@ -135,6 +135,8 @@ public struct Dissemination<ID: Hashable & Comparable & Sendable, Random: Random
     /// a member sends a few digests a round however many messages it relays.
     private var lazyQueue: [(id: Bytes32, topic: Topic, pushedTo: [ID])] = []
     private var pulls: [Bytes32: Pull] = [:]
+    /// No pull is due before this: `tick` looks at them only then (not every tick).
+    private var nextPullDue: MonotonicInstant = .zero
     private var pending: [Bytes32: Pending] = [:]
     private var rejections: [ID: Int] = [:]
     public private(set) var disconnected = Set<ID>()
@@ -266,6 +268,7 @@ public struct Dissemination<ID: Hashable & Comparable & Sendable, Random: Random
                     pulls[id] = pull
                 } else {
                     pulls[id] = Pull(topic: topic, askedAt: now, asked: [sender], announcers: [sender])
+                    nextPullDue = min(nextPullDue, now + configuration.pullTimeout)
                     wanted.append(id)
                 }
             }
@@ -324,16 +327,21 @@ public struct Dissemination<ID: Hashable & Comparable & Sendable, Random: Random
         }
         // In id order: the random choices below must not depend on the hash seed, so a
         // simulation replays from its seed alone.
-        let due = pulls.filter { now - $0.value.askedAt >= configuration.pullTimeout }
-        for (id, pull) in due.sorted(by: { $0.key < $1.key }) {
-            let candidates = pull.announcers.filter { !pull.asked.contains($0) && !disconnected.contains($0) }
-            guard let next = candidates.first ?? pull.announcers.filter({ !disconnected.contains($0) }).randomElement(using: &random) else {
-                pulls[id] = nil
-                continue
+        if now >= nextPullDue {
+            let due = pulls.filter { now - $0.value.askedAt >= configuration.pullTimeout }
+            for (id, pull) in due.sorted(by: { $0.key < $1.key }) {
+                let candidates = pull.announcers.filter { !pull.asked.contains($0) && !disconnected.contains($0) }
+                guard let next = candidates.first
+                        ?? pull.announcers.filter({ !disconnected.contains($0) }).randomElement(using: &random) else {
+                    pulls[id] = nil
+                    continue
+                }
+                pulls[id]?.asked.insert(next)
+                pulls[id]?.askedAt = now
+                actions.append(.send(.iwant(pull.topic, ids: [id]), to: next))
             }
-            pulls[id]?.asked.insert(next)
-            pulls[id]?.askedAt = now
-            actions.append(.send(.iwant(pull.topic, ids: [id]), to: next))
+            let earliest = pulls.values.lazy.map { $0.askedAt }.min()
+            nextPullDue = earliest.map { $0 + configuration.pullTimeout } ?? MonotonicInstant(nanoseconds: .max)
         }
         // Expiry walks every entry: once a second, not on every tick (the lifetimes are
         // tens of seconds, and at 200 messages a second `seen` holds tens of thousands).

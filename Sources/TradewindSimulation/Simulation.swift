@@ -107,8 +107,8 @@ public struct Simulation<Node: SimulatedNode> {
 
     /// Gives direct access to a node's state (for inspection or to inject inputs).
     public mutating func with<R>(_ id: ID, _ body: (inout Node) -> R) -> R? {
-        guard nodes.keys.contains(id) else { return nil }
-        return body(&nodes[id]!)
+        guard let slot = nodes.index(forKey: id) else { return nil }
+        return body(&nodes.values[slot])
     }
 
     /// Stops a node: it receives nothing and its timers stop, until `restart`.
@@ -161,15 +161,16 @@ public struct Simulation<Node: SimulatedNode> {
             now = eventTime
             switch event {
             case let .deliver(message, from, to):
-                // `nodes.keys.contains`, not `nodes[to] != nil`: that would copy the whole node.
-                guard !crashed.contains(to), nodes.keys.contains(to), reachable(from, to) else { continue }
+                // Through `nodes.values[slot]`, mutated in place: `nodes[to]!` copies the
+                // whole node out and back (a retain of each of its parts, every event).
+                guard !crashed.contains(to), reachable(from, to), let slot = nodes.index(forKey: to) else { continue }
                 messagesDelivered += 1
                 onDeliver?(from, to, message, now)
-                let outgoing = nodes[to]!.receive(message, from: from, now: now)
+                let outgoing = nodes.values[slot].receive(message, from: from, now: now)
                 send(outgoing, from: to)
             case let .tick(id, generation):
-                guard generations[id] == generation, !crashed.contains(id), nodes.keys.contains(id) else { continue }
-                let outgoing = nodes[id]!.tick(now: now)
+                guard generations[id] == generation, !crashed.contains(id), let slot = nodes.index(forKey: id) else { continue }
+                let outgoing = nodes.values[slot].tick(now: now)
                 send(outgoing, from: id)
                 queue.push(.tick(id, generation: generation), at: now + tickInterval)
             }
