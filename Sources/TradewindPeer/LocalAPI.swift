@@ -275,11 +275,10 @@ public struct LocalAPI: Sendable {
             .set(Double(metrics.counters.undecodable))
         gauge("other_version_messages", help: "messages refused for another gossip version (a peer of another release)")
             .set(Double(metrics.counters.otherVersion))
-        gauge("compact_blocks", labels: [("bodies", "mempool")],
-              help: "compact blocks from gossip rebuilt from the mempool alone, or that needed bodies fetched")
+        let compactHelp = "compact blocks from gossip rebuilt from the mempool alone, or that needed bodies fetched"
+        gauge("compact_blocks", labels: [("bodies", "mempool")], help: compactHelp)
             .set(Double(metrics.counters.compactBlocksFromMempool))
-        gauge("compact_blocks", labels: [("bodies", "fetched")],
-              help: "compact blocks from gossip rebuilt from the mempool alone, or that needed bodies fetched")
+        gauge("compact_blocks", labels: [("bodies", "fetched")], help: compactHelp)
             .set(Double(metrics.counters.compactBlocksFetched))
         gauge("datagrams_received", help: "datagrams received").set(Double(counters.datagramsReceived))
         gauge("datagrams_sent", help: "datagrams sent").set(Double(counters.datagramsSent))

@@ -117,8 +117,14 @@ extension PeerCore {
                                                                     into out: inout [Output]) throws(PeerStorageError) {
         guard height > 0, height <= engine.head.height, !ids.isEmpty,
               let stored = try storage.committedBlock(at: height) else { return }
+        // A block's askers come together (every peer that lacked a body): its ids are
+        // hashed once, not once per request.
+        if answeredBlock?.blockID != stored.block.header.id {
+            answeredBlock = (stored.block.header.id, stored.block.transactions.map { IdentifiedTransaction($0).id })
+        }
         let wanted = Set(ids.prefix(ConsensusMessage.maxTransactionsPerMessage))
-        let found = stored.block.transactions.filter { wanted.contains(IdentifiedTransaction($0).id) }
+        let blockIDs = answeredBlock?.transactionIDs ?? []
+        let found = zip(stored.block.transactions, blockIDs).filter { wanted.contains($0.1) }.map { $0.0 }
         if !found.isEmpty { sendDirect(.transactions(found), to: member, into: &out) }
     }
 }

@@ -120,12 +120,16 @@ extension PeerCore {
             performGossip(dissemination.publish(.blocks, payload: bytes, now: monotonic), into: &out)
             return
         }
-        let compact = ConsensusMessage.compactBlock(CompactBlock(
-            header: block.header, transactionIDs: block.transactions.map { IdentifiedTransaction($0).id },
-            evidence: block.evidence, certificate: certificate)).wireEncoded
-        if configuration.compactBlocks && compact.count <= configuration.maxDirectMessage {
-            performGossip(dissemination.publish(.blocks, payload: compact, now: monotonic), into: &out)
-        } else if bytes.count <= configuration.parts.maxObjectSize {
+        if configuration.compactBlocks {
+            let compact = ConsensusMessage.compactBlock(CompactBlock(
+                header: block.header, transactionIDs: block.transactions.map { IdentifiedTransaction($0).id },
+                evidence: block.evidence, certificate: certificate)).wireEncoded
+            if compact.count <= configuration.maxDirectMessage {
+                performGossip(dissemination.publish(.blocks, payload: compact, now: monotonic), into: &out)
+                return
+            }
+        }
+        if bytes.count <= configuration.parts.maxObjectSize {
             let offered = parts.offer(bytes, tag: PeerObjectTag.committedBlock, now: monotonic)
             for action in offered.actions { if case let .send(part, to) = action { out.append(.send(.parts(part), to: to)) } }
         }

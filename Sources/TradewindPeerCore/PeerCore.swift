@@ -150,6 +150,8 @@ public struct PeerCore<Random: RandomNumberGenerator> {
     var submittedHere: [Bytes32: OwnTransaction] = [:]
     /// The earliest time one of them is due to be announced again.
     var nextReannounce: MonotonicInstant = .zero
+    /// The transaction ids of the last block whose bodies were asked for (`answerCommittedTransactions`).
+    var answeredBlock: (blockID: Bytes32, transactionIDs: [Bytes32])?
     /// Members that sent a message of another gossip version (reported once each).
     var refusedVersion: Set<Address> = []
     /// Endpoints handed to the shell (`learn`), so each is handed over once.
